@@ -1,0 +1,45 @@
+{#- Time helpers shared by every model. Raw timestamps are UTC without a zone; analysis happens in
+    business-local time (var business_tz), where days, ISO weeks and months are cut. -#}
+
+{% macro to_business_time(utc_timestamp) -%}
+    {{ return(adapter.dispatch('to_business_time')(utc_timestamp)) }}
+{%- endmacro %}
+
+{#- SQL standard AT TIME ZONE: the first turns the UTC wall time into an instant, the second into the
+    business zone's wall time. DuckDB, Postgres and Trino accept it. -#}
+{% macro default__to_business_time(utc_timestamp) -%}
+    cast((({{ utc_timestamp }}) at time zone 'UTC') at time zone '{{ var("business_tz") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro spark__to_business_time(utc_timestamp) -%}
+    from_utc_timestamp({{ utc_timestamp }}, '{{ var("business_tz") }}')
+{%- endmacro %}
+
+{% macro hours_between(start_ts, end_ts) -%}
+    ({{ dbt.datediff(start_ts, end_ts, 'second') }} / 3600.0)
+{%- endmacro %}
+
+{#- The reporting grains, as rows to cross join. -#}
+{% macro period_grains() -%}
+    select 'day' as period_grain
+    union all select 'week' as period_grain
+    union all select 'month' as period_grain
+{%- endmacro %}
+
+{#- Start of the period of grain `grain_column` containing `date_expr`; weeks are ISO weeks (Monday). -#}
+{% macro period_start(grain_column, date_expr) -%}
+    case {{ grain_column }}
+        when 'day' then cast({{ date_expr }} as date)
+        when 'week' then cast({{ dbt.date_trunc('week', date_expr) }} as date)
+        when 'month' then cast({{ dbt.date_trunc('month', date_expr) }} as date)
+    end
+{%- endmacro %}
+
+{#- First day after the period of grain `grain_column` starting at `start_expr`. -#}
+{% macro period_end(grain_column, start_expr) -%}
+    case {{ grain_column }}
+        when 'day' then cast({{ dbt.dateadd('day', 1, start_expr) }} as date)
+        when 'week' then cast({{ dbt.dateadd('day', 7, start_expr) }} as date)
+        when 'month' then cast({{ dbt.dateadd('month', 1, start_expr) }} as date)
+    end
+{%- endmacro %}

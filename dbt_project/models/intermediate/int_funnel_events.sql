@@ -1,0 +1,49 @@
+{#- Every sales event in one shape, the vocabulary of the process chain and the client funnel:
+    outbound calls give `dial` (every call), `contact` (answered) and `meeting_agreed` (its outcome);
+    deal stages give one event named after the stage. Inbound calls are not active search. -#}
+
+with outbound_calls as (
+    select * from {{ ref('stg_calls') }}
+    where direction = 'outbound'
+),
+
+call_events as (
+    select call_id as subject_id, 'dial' as event_type, client_id, employee_id, started_at as occurred_at,
+        started_on as occurred_on, cast(null as {{ dbt.type_string() }}) as loss_reason
+    from outbound_calls
+    union all
+    select call_id, 'contact', client_id, employee_id, started_at, started_on, null
+    from outbound_calls
+    where is_answered
+    union all
+    select call_id, 'meeting_agreed', client_id, employee_id, started_at, started_on, null
+    from outbound_calls
+    where outcome = 'meeting_agreed'
+),
+
+stage_events as (
+    select deal_id as subject_id, stage as event_type, client_id, employee_id, entered_at as occurred_at,
+        entered_on as occurred_on, loss_reason
+    from {{ ref('stg_deal_stages') }}
+),
+
+events as (
+    select 'call' as subject_type, call_events.* from call_events
+    union all
+    select 'deal' as subject_type, stage_events.* from stage_events
+)
+
+select
+    {{ dbt.concat(['subject_type', "':'", 'subject_id', "':'", 'event_type', "':'",
+                   'cast(occurred_at as ' ~ dbt.type_string() ~ ')']) }} as event_id,
+    events.event_type,
+    events.subject_type,
+    events.subject_id,
+    events.client_id,
+    events.employee_id,
+    events.occurred_at,
+    events.occurred_on,
+    events.loss_reason
+from events
+cross join {{ ref('int_as_of') }} as as_of
+where events.occurred_on <= as_of.as_of_date

@@ -1,0 +1,57 @@
+{#- Clients with their segments and sales history: type, region, industry, services, equipment,
+    revenue tier, first contact and last meeting (with a recency band for segmentation). -#}
+
+with clients as (
+    select * from {{ ref('stg_clients') }}
+),
+
+events as (
+    select * from {{ ref('int_funnel_events') }}
+),
+
+history as (
+    select
+        client_id,
+        min(case when event_type = 'contact' then occurred_at end) as first_contact_at,
+        max(case when event_type = 'meeting_held' then occurred_at end) as last_meeting_at,
+        count(distinct case when subject_type = 'deal' then subject_id end) as deals
+    from events
+    where client_id is not null
+    group by client_id
+),
+
+with_recency as (
+    select
+        clients.*,
+        history.first_contact_at,
+        history.last_meeting_at,
+        coalesce(history.deals, 0) as deals,
+        {{ dbt.datediff('cast(history.last_meeting_at as date)', 'as_of.as_of_date', 'day') }}
+            as days_since_last_meeting
+    from clients
+    cross join {{ ref('int_as_of') }} as as_of
+    left join history on history.client_id = clients.client_id
+)
+
+select
+    client_id,
+    client_name,
+    client_type,
+    region,
+    industry,
+    services,
+    equipment,
+    revenue_tier,
+    created_at,
+    first_contact_at,
+    last_meeting_at,
+    days_since_last_meeting,
+    case
+        when last_meeting_at is null then 'never'
+        when days_since_last_meeting <= 30 then '0-30 days'
+        when days_since_last_meeting <= 90 then '31-90 days'
+        when days_since_last_meeting <= 365 then '91-365 days'
+        else 'over a year'
+    end as last_meeting_band,
+    deals
+from with_recency

@@ -1,0 +1,50 @@
+{#- One row per lost deal: why, and the last stage it reached before `lost`. Reasons listed in var
+    wholesale_loss_reasons are hand-offs to the wholesale team, not lost sales. -#}
+
+with stages as (
+    select * from {{ ref('stg_deal_stages') }}
+),
+
+catalog as (
+    select * from {{ ref('stage_catalog') }}
+),
+
+losses as (
+    select * from stages where stage = 'lost'
+),
+
+stages_before_loss as (
+    select
+        losses.deal_stage_id,
+        earlier.stage,
+        catalog.stage_order,
+        row_number() over (
+            partition by losses.deal_stage_id
+            order by earlier.entered_at desc, catalog.stage_order desc
+        ) as recency_rank
+    from losses
+    inner join stages as earlier
+        on earlier.deal_id = losses.deal_id
+        and earlier.entered_at <= losses.entered_at
+        and earlier.stage <> 'lost'
+    inner join catalog on catalog.stage = earlier.stage
+)
+
+select
+    losses.deal_id,
+    losses.client_id,
+    losses.employee_id,
+    employees.team,
+    losses.entered_at as lost_at,
+    losses.entered_on as lost_on,
+    losses.loss_reason,
+    coalesce(last_stage.stage, 'none') as last_stage_before_loss,
+    last_stage.stage_order as last_stage_order,
+    losses.loss_reason in ({{ "'" ~ var('wholesale_loss_reasons') | join("', '") ~ "'" }}) as is_wholesale_handoff
+from losses
+cross join {{ ref('int_as_of') }} as as_of
+left join stages_before_loss as last_stage
+    on last_stage.deal_stage_id = losses.deal_stage_id
+    and last_stage.recency_rank = 1
+left join {{ ref('stg_employees') }} as employees on employees.employee_id = losses.employee_id
+where losses.entered_on <= as_of.as_of_date

@@ -1,0 +1,15 @@
+with clients as (
+    {{ latest_version('clients', ['client_id']) }}
+)
+
+select
+    client_id,
+    name as client_name,
+    client_type,
+    region,
+    industry,
+    services,
+    equipment,
+    revenue_tier,
+    {{ to_business_time('created_at') }} as created_at
+from clients
