@@ -1,0 +1,1 @@
+"""Ingestion: landed CSV/Parquet files -> the warehouse's `raw` schema, one Dagster asset per table."""

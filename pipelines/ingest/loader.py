@@ -35,6 +35,7 @@ class FileLoad:
     file_name: str
     sha256: str
     status: str  # loaded | skipped (same content already loaded)
+    load_id: int | None = None
     rows_in: int = 0
     rows_loaded: int = 0
     rows_duplicate: int = 0
@@ -169,7 +170,7 @@ def _load_new_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha
     counts = dict(con.execute("SELECT _fate, count(*) FROM _classified GROUP BY _fate").fetchall())
     rejected = _scalar(con, "SELECT count(DISTINCT line) FROM _text_rejects")
     load = FileLoad(
-        table=table.name, file_name=path.name, sha256=sha, status="loaded",
+        table=table.name, file_name=path.name, sha256=sha, status="loaded", load_id=load_id,
         rows_in=sum(counts.values()) + rejected,
         rows_loaded=counts.get("loaded", 0),
         rows_duplicate=counts.get("duplicate", 0),

@@ -1,0 +1,29 @@
+"""The Dagster code location: one module per concern, merged."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import schedules
+from pipelines.ingest import assets as ingest_assets
+from pipelines.resources import WarehouseResource
+from pipelines.settings import Settings
+from pipelines.transform import assets as transform_assets
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions.merge(
+        ingest_assets.defs,
+        transform_assets.defs,
+        dg.Definitions(
+            jobs=[schedules.refresh_job],
+            schedules=[schedules.build_schedule(settings.business_tz)],
+            sensors=[schedules.landing_sensor],
+            resources={"warehouse": WarehouseResource.from_settings(settings),
+                       "dbt": transform_assets.dbt_resource()},
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,0 +1,37 @@
+"""Run the whole graph in-process, as the schedule does, for the command line and the tests."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions
+from pipelines.schedules import REFRESH_JOB
+from pipelines.settings import Settings
+
+
+def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Materialise every asset and run every check. With no instance, the one of DAGSTER_HOME if set
+    (so the runs show in the UI), else an ephemeral one."""
+    job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
+    if instance is not None:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+    with dg.DagsterInstance.get() if _has_dagster_home() else dg.DagsterInstance.ephemeral() as own:
+        return job.execute_in_process(instance=own, raise_on_error=False)
+
+
+def _has_dagster_home() -> bool:
+    import os
+
+    return bool(os.environ.get("DAGSTER_HOME"))
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Checks that did not pass, as `asset:check (severity)`."""
+    failed = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
+                              f"({evaluation.severity.value})")
+    return failed

@@ -1,0 +1,42 @@
+"""Run settings: where files land, where the warehouse lives, the business time zone and the as-of date.
+
+Read from the environment (SALESFUNNEL_*) for `dagster dev` and the schedule; the command line builds
+them from its flags. Relative defaults are under the repository's `data/` folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TZ = "Europe/Moscow"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    business_tz: str = DEFAULT_TZ
+    as_of: date | None = None  # None: the latest event date in the data
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.business_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.business_tz!r}; use an IANA name such as Europe/Moscow") from exc
+        object.__setattr__(self, "landing", Path(self.landing).resolve())
+        object.__setattr__(self, "warehouse", Path(self.warehouse).resolve())
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        as_of = os.environ.get("SALESFUNNEL_AS_OF") or None
+        return cls(
+            landing=Path(os.environ.get("SALESFUNNEL_LANDING", REPO_ROOT / "data" / "landing")),
+            warehouse=Path(os.environ.get("SALESFUNNEL_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb")),
+            business_tz=os.environ.get("SALESFUNNEL_TZ", DEFAULT_TZ),
+            as_of=date.fromisoformat(as_of) if as_of else None,
+        )
