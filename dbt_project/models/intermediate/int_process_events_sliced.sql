@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+{#- A view, not a table: it is the events times 21 (slices x grains), and the KPI mart's aggregation
+    reads it once; writing it out cost more than the aggregation itself (SF1: 13 s vs 3 s). -#}
 {#- Process events attributed to every slice and period they count in: one row per event, slice
     (all, team, employee, client segments) and grain (day, week, month). The KPI mart aggregates it.
     Events whose team or segment is unknown count under `unknown`, so the slices of a type add up to all. -#}

@@ -1,0 +1,350 @@
+"""Deterministic demo data: a Russian B2B insurance sales organisation, in the canonical tables.
+
+Scale factor 1 is about one million calls over twelve months. Everything is drawn with numpy from
+one seed, column by column (no Python loop over rows), so SF1 takes seconds. The data carries the
+defects real exports have: exact duplicate rows, unparseable timestamps, unknown dispositions,
+identifier typos, conflicts, collisions and stale observations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.demo import identifiers as ids
+
+PERIOD_START = np.datetime64("2025-11-01T00:00:00")
+PERIOD_END = np.datetime64("2026-11-01T00:00:00")  # exclusive; data ends on 2026-10-31
+MSK_OFFSET = np.timedelta64(3, "h")  # Europe/Moscow has been UTC+3 all year since 2014
+DAY = np.timedelta64(1, "D")
+HOUR = np.timedelta64(1, "h")
+
+CALLS_PER_SF = 1_000_000
+CLIENTS_PER_SF = 120_000
+CALLERS_PER_SF = 50
+MANAGERS_PER_SF = 15
+
+TEAMS = np.array(["Север", "Юг", "Центр", "Урал", "Сибирь"])
+REGIONS = np.array(["Москва", "Московская область", "Санкт-Петербург", "Татарстан", "Свердловская область",
+                    "Новосибирская область", "Краснодарский край", "Ростовская область", "Нижегородская область",
+                    "Самарская область", "Пермский край", "Кировская область", "Калининградская область",
+                    "Мурманская область", "Хабаровский край"])
+REGION_WEIGHTS = np.array([22, 10, 12, 7, 6, 5, 6, 5, 5, 4, 4, 3, 4, 3, 4], dtype=float)
+INDUSTRIES = np.array(["строительство", "логистика", "розничная торговля", "сельское хозяйство", "металлургия",
+                       "фармацевтика", "рыболовство", "энергетика", "пищевая промышленность", "производство",
+                       "текстиль", "гостиничный бизнес", "IT"])
+NAME_ROOTS = np.array(["Север", "Юг", "Волга", "Урал", "Сибирь", "Балтик", "Дон", "Кама", "Ока", "Нева", "Амур",
+                       "Енисей", "Вятка", "Байкал", "Алтай", "Каспий", "Ладога", "Онега", "Печора", "Кубань"])
+NAME_SUFFIXES = np.array(["строй", "транс", "пром", "агро", "снаб", "энерго", "фарм", "логистик", "металл",
+                          "текстиль", "торг", "сервис", "маш", "лес", "нефть", "хим", "рыба", "тех"])
+FIRST_NAMES = np.array(["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Иван", "Ксения", "Лев",
+                        "Мария", "Никита", "Ольга", "Павел", "Раиса", "Семён", "Татьяна", "Фёдор"])
+LAST_NAMES = np.array(["Иванов", "Петров", "Сидоров", "Орлов", "Кузнецов", "Смирнов", "Попов", "Лебедев",
+                       "Козлов", "Новиков", "Морозов", "Волков", "Соколов", "Зайцев", "Павлов", "Семёнов"])
+SERVICES = np.array(["property", "liability", "cargo", "health", "fleet", "cyber"])
+EQUIPMENT = np.array(["", "", "", "fleet", "vessels", "machinery", "IT hardware"])
+LOSS_REASONS = np.array(["client_refused", "price_too_high", "chose_competitor", "no_budget", "wants_wholesale",
+                         "no_response"])
+LOSS_WEIGHTS = np.array([30, 22, 18, 12, 8, 10], dtype=float)
+
+# The deal chain: stage, probability of reaching it from the previous one, delay range in days.
+DEAL_CHAIN = [("meeting_held", 0.75, (2, 10)), ("proposal_sent", 0.70, (1, 7)),
+              ("contract_signed", 0.45, (5, 25)), ("paid", 0.85, (3, 20))]
+
+
+def _choice(rng: np.random.Generator, values: np.ndarray, n: int, weights: np.ndarray | None = None):
+    return rng.choice(values, n, p=None if weights is None else weights / weights.sum())
+
+
+def _iso_local(ts: np.ndarray) -> np.ndarray:
+    """UTC datetime64 -> ISO 8601 in Moscow time with its offset, as a CDR export writes it."""
+    return np.char.add(np.datetime_as_string(ts + MSK_OFFSET, unit="s"), "+03:00")
+
+
+def _iso_utc(ts: np.ndarray) -> np.ndarray:
+    """UTC datetime64 -> ISO 8601 with Z, as a CRM API writes it."""
+    return np.char.add(np.datetime_as_string(ts, unit="s"), "Z")
+
+
+def _dates(ts: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string((ts + MSK_OFFSET).astype("datetime64[D]"))
+
+
+def _working_hours(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+    """A UTC time on each given (Moscow) day between 09:00 and 19:00 Moscow time."""
+    seconds = rng.integers(9 * 3600, 19 * 3600, len(days))
+    return days.astype("datetime64[s]") + seconds.astype("timedelta64[s]") - MSK_OFFSET
+
+
+def _employees(rng: np.random.Generator, scale: float) -> pd.DataFrame:
+    n_callers = max(3, round(CALLERS_PER_SF * scale))
+    n_managers = max(2, round(MANAGERS_PER_SF * scale))
+    n = n_callers + n_managers
+    role = np.array(["caller"] * n_callers + ["account_manager"] * n_managers)
+    hired = PERIOD_START.astype("datetime64[D]") - rng.integers(30, 1500, n) * DAY
+    # A fifth are hired during the period and a tenth leave during it: FTE differs from headcount.
+    late_hire = rng.random(n) < 0.2
+    hired[late_hire] = PERIOD_START.astype("datetime64[D]") + rng.integers(0, 300, late_hire.sum()) * DAY
+    leaves = rng.random(n) < 0.1
+    left = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    left[leaves] = hired[leaves] + rng.integers(60, 400, leaves.sum()) * DAY
+    left[left >= PERIOD_END.astype("datetime64[D]")] = np.datetime64("NaT")
+    prefix = np.where(role == "caller", "E", "M")
+    return pd.DataFrame({
+        "employee_id": np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), 4)),
+        "full_name": np.char.add(np.char.add(_choice(rng, FIRST_NAMES, n), " "), _choice(rng, LAST_NAMES, n)),
+        "team": _choice(rng, TEAMS, n),
+        "role": role,
+        "hired_on": np.datetime_as_string(hired),
+        "left_on": pd.Series(np.datetime_as_string(left)).replace("NaT", ""),
+    })
+
+
+def _clients(rng: np.random.Generator, scale: float) -> pd.DataFrame:
+    n = max(50, round(CLIENTS_PER_SF * scale))
+    client_type = _choice(rng, np.array(["legal_entity", "sole_proprietor", "individual"]), n,
+                          np.array([75, 20, 5.0]))
+    legal_form = _choice(rng, np.array(["ООО", "АО", "ПАО"]), n, np.array([85, 12, 3.0]))
+    brand = np.char.add(_choice(rng, NAME_ROOTS, n), _choice(rng, NAME_SUFFIXES, n))
+    person = np.char.add(np.char.add(_choice(rng, LAST_NAMES, n), " "), _choice(rng, FIRST_NAMES, n))
+    name = np.where(client_type == "legal_entity", np.char.add(np.char.add(legal_form, " «"), brand),
+                    np.where(client_type == "sole_proprietor", np.char.add("ИП ", person), person))
+    name = np.where(client_type == "legal_entity", np.char.add(name, "»"), name)
+    service_mask = rng.random((n, len(SERVICES))) < np.array([0.5, 0.3, 0.15, 0.2, 0.15, 0.05])
+    services = np.full(n, "", dtype=object)
+    for j, service in enumerate(SERVICES):  # six columns, not n rows
+        services = np.where(service_mask[:, j], services + service + ";", services)
+    services = pd.Series(services).str.rstrip(";")
+    created = PERIOD_START - rng.integers(0, 720, n) * DAY
+    return pd.DataFrame({
+        "client_id": np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 6)),
+        "name": name,
+        "client_type": client_type,
+        "region": _choice(rng, REGIONS, n, REGION_WEIGHTS),
+        "industry": _choice(rng, INDUSTRIES, n),
+        "services": services.to_numpy(),
+        "equipment": _choice(rng, EQUIPMENT, n),
+        "revenue_tier": _choice(rng, np.array(["A", "B", "C", "D"]), n, np.array([10, 25, 40, 25.0])),
+        "created_at": _dates(created),
+    })
+
+
+def _employment_windows(employees: pd.DataFrame, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index, first and last+1 day in the period of each employee of `role` employed in it."""
+    sel = employees[employees.role == role]
+    start = np.maximum(sel.hired_on.to_numpy().astype("datetime64[D]"), PERIOD_START.astype("datetime64[D]"))
+    left = pd.to_datetime(sel.left_on.replace("", None)).to_numpy().astype("datetime64[D]")
+    end = np.where(np.isnat(left), PERIOD_END.astype("datetime64[D]"),
+                   np.minimum(left, PERIOD_END.astype("datetime64[D]")))
+    keep = end > start
+    return sel.index.to_numpy()[keep], start[keep], end[keep]
+
+
+def _working_days_within(rng: np.random.Generator, who: np.ndarray, start: np.ndarray, end: np.ndarray,
+                         n: int) -> tuple[np.ndarray, np.ndarray]:
+    """n (employee, working day) pairs: employees drawn in proportion to their days employed."""
+    span = (end - start).astype(int)
+    pick = rng.choice(len(who), n, p=span / span.sum())
+    day = start[pick] + (rng.random(n) * span[pick]).astype(int) * DAY
+    next_working = np.busday_offset(day, 0, roll="forward")
+    return who[pick], np.where(next_working < end[pick], next_working, np.busday_offset(day, 0, roll="backward"))
+
+
+def _calls(rng: np.random.Generator, scale: float, employees: pd.DataFrame, clients: pd.DataFrame):
+    n = max(200, round(CALLS_PER_SF * scale))
+    callers, caller_start, caller_end = _employment_windows(employees, "caller")
+    who, day = _working_days_within(rng, callers, caller_start, caller_end, n)
+    started = _working_hours(rng, day)
+    in_time_order = np.argsort(started, kind="stable")  # as a CDR export is
+    who, started = who[in_time_order], started[in_time_order]
+    inbound = rng.random(n) < 0.1
+    disposition = _choice(rng, np.array(["ANSWERED", "NO ANSWER", "BUSY", "FAILED"]), n,
+                          np.array([45, 35, 12, 8.0]))
+    answered = disposition == "ANSWERED"
+    outcome = np.where(answered, _choice(rng, np.array(["meeting_agreed", "callback", "refused", "no_decision"]),
+                                         n, np.array([8, 30, 35, 27.0])), "")
+    # Callers work through a client list: a client is called several times over the year.
+    client_idx = rng.integers(0, len(clients), n)
+    client_ids = clients.client_id.to_numpy()[client_idx]
+    phones = np.char.add("+7", np.char.zfill((9_000_000_000 + client_idx * 7919 % 999_999_999).astype(str), 10))
+    calls = pd.DataFrame({
+        "call_id": np.char.add("K", np.char.zfill(np.arange(1, n + 1).astype(str), 8)),
+        "started_at": _iso_local(started),
+        "direction": np.where(inbound, "inbound", "outbound"),
+        "employee_id": employees.employee_id.to_numpy()[who],
+        "client_id": client_ids,
+        "client_phone": phones,
+        "disposition": disposition,
+        "duration_s": np.where(answered, rng.gamma(2.0, 90.0, n).astype(int) + 5, 0),
+        "outcome": outcome,
+    })
+    agreed = (~inbound) & (outcome == "meeting_agreed")
+    return calls, started[agreed], client_ids[agreed]
+
+
+def _deal_stages(rng: np.random.Generator, employees: pd.DataFrame, agreed_at: np.ndarray,
+                 agreed_clients: np.ndarray) -> pd.DataFrame:
+    """One deal per agreed meeting (90%), moving along the chain with delays; drop-outs are lost."""
+    keep = rng.random(len(agreed_at)) < 0.9
+    at, clients = agreed_at[keep], agreed_clients[keep]
+    n = len(at)
+    managers, _, _ = _employment_windows(employees, "account_manager")
+    manager = employees.employee_id.to_numpy()[managers[rng.integers(0, len(managers), n)]]
+    deal_ids = np.char.add("D", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    frames = []
+    current = at + rng.integers(2, 72, n) * HOUR
+    alive = np.ones(n, dtype=bool)
+    frames.append((deal_ids, clients, "meeting_scheduled", current, manager, alive.copy()))
+    for stage, probability, (low, high) in DEAL_CHAIN:
+        advance = alive & (rng.random(n) < probability)
+        nxt = current + rng.integers(low * 24, high * 24 + 1, n) * HOUR
+        # Losses are recorded for about two thirds of the deals that stop here.
+        lost = alive & ~advance & (rng.random(n) < 0.65) & (stage != "paid")
+        lost_at = current + rng.integers(24, 20 * 24, n) * HOUR
+        frames.append((deal_ids, clients, "lost", lost_at, manager, lost))
+        frames.append((deal_ids, clients, stage, nxt, manager, advance))
+        alive, current = advance, nxt
+    rows = [pd.DataFrame({"deal_id": d[m], "client_id": c[m], "stage": s, "_at": t[m], "employee_id": e[m]})
+            for d, c, s, t, e, m in frames]
+    stages = pd.concat(rows, ignore_index=True)
+    stages = stages[stages._at < PERIOD_END].sort_values(["_at", "deal_id"], kind="stable")
+    lost = stages.stage.to_numpy() == "lost"
+    stages["loss_reason"] = np.where(lost, _choice(rng, LOSS_REASONS, len(stages), LOSS_WEIGHTS), "")
+    stages["entered_at"] = _iso_utc(stages._at.to_numpy().astype("datetime64[s]"))
+    return stages[["deal_id", "client_id", "stage", "entered_at", "employee_id", "loss_reason", "_at"]]
+
+
+def _contracts(rng: np.random.Generator, stages: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+    signed = stages[stages.stage == "contract_signed"]
+    n = len(signed)
+    signed_at = signed._at.to_numpy().astype("datetime64[s]")
+    starts = (signed_at + MSK_OFFSET).astype("datetime64[D]") + rng.integers(1, 16, n) * DAY
+    term_months = _choice(rng, np.array([3, 6, 12, 12, 12, 24]), n)
+    ends = (starts.astype("datetime64[M]") + term_months).astype("datetime64[D]") - DAY
+    # Contracts signed before the CRM: no deal, ending during the period (the renewal work list).
+    n_old = max(5, len(clients) // 40)
+    old_starts = PERIOD_START.astype("datetime64[D]") - rng.integers(30, 365, n_old) * DAY
+    old_ends = old_starts + 365 * DAY
+    all_signed = np.concatenate([signed_at, old_starts.astype("datetime64[s]") - 5 * DAY])
+    return pd.DataFrame({
+        "contract_id": np.char.add("CT", np.char.zfill(np.arange(1, n + n_old + 1).astype(str), 7)),
+        "client_id": np.concatenate([signed.client_id.to_numpy(),
+                                     clients.client_id.to_numpy()[rng.integers(0, len(clients), n_old)]]),
+        "deal_id": np.concatenate([signed.deal_id.to_numpy(), np.full(n_old, "")]),
+        "signed_at": _dates(all_signed),
+        "starts_on": np.datetime_as_string(np.concatenate([starts, old_starts])),
+        "ends_on": np.datetime_as_string(np.concatenate([ends, old_ends])),
+        "amount": np.round(rng.lognormal(13.0, 0.9, n + n_old), -2),
+        "currency": "RUB",
+    })
+
+
+def _identifiers(rng: np.random.Generator, clients: pd.DataFrame, deal_clients: np.ndarray) -> pd.DataFrame:
+    """Identifiers of the organisations and sole proprietors that entered the deal pipeline, as several
+    systems report them: mostly right, with typos, conflicting values, shared values and stale rows."""
+    subjects = clients[clients.client_id.isin(deal_clients) & (clients.client_type != "individual")]
+    legal = subjects.client_type.to_numpy() == "legal_entity"
+    n = len(subjects)
+    cid = subjects.client_id.to_numpy()
+    inn = np.where(legal, ids.legal_entity_inns(rng, n), ids.person_inns(rng, n))
+    reg = np.where(legal, ids.ogrns(rng, n), ids.ogrnips(rng, n))
+    parts = [
+        (cid, "INN", inn, "crm"), (cid, "INN", inn, "registry"),
+        (cid, np.where(legal, "OGRN", "OGRNIP"), reg, "registry"),
+        (cid[legal], "KPP", ids.kpps(inn[legal]), "crm"),
+    ]
+    has_lei = legal & (rng.random(n) < 0.3)
+    parts.append((cid[has_lei], "LEI", ids.leis(rng, int(has_lei.sum())), "bank"))
+    manual = rng.random(n) < 0.15  # hand-typed copies, with typos
+    typo = rng.random(int(manual.sum())) < 0.4
+    manual_inn = inn[manual].copy()
+    manual_inn[typo] = ids.corrupt_last_digit(rng, manual_inn[typo])
+    parts.append((cid[manual], "INN", manual_inn, "manual"))
+    kpp_on_ip = ~legal & (rng.random(n) < 0.05)  # a consistency defect: KPP on a sole proprietor
+    parts.append((cid[kpp_on_ip], "KPP", ids.kpps(inn[kpp_on_ip]), "manual"))
+    shared = rng.random(n) < 0.005  # collisions: another entity's INN attached by mistake
+    parts.append((cid[shared], "INN", inn[rng.integers(0, n, int(shared.sum()))], "crm"))
+    frame = pd.concat([pd.DataFrame({"client_id": c, "id_type": t, "id_value": v, "source": s})
+                       for c, t, v, s in parts], ignore_index=True)
+    observed = PERIOD_END - rng.integers(1, 300, len(frame)) * DAY
+    stale = rng.random(len(frame)) < 0.05
+    observed[stale] = PERIOD_START - rng.integers(370, 900, int(stale.sum())) * DAY
+    frame["observed_at"] = _dates(observed)
+    return frame.sort_values(["client_id", "id_type", "source"], kind="stable")
+
+
+def _analyses(rng: np.random.Generator, stages: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
+    """A new-entity analysis for every client that got a proposal; the duration follows the survey:
+    about 6 weeks, 7 when more than four identifiers are involved."""
+    proposals = stages[stages.stage == "proposal_sent"].drop_duplicates("client_id")
+    counts = identifiers.drop_duplicates(["client_id", "id_type", "id_value"]).groupby("client_id").size()
+    n_ids = counts.reindex(proposals.client_id).fillna(0).to_numpy()
+    n = len(proposals)
+    requested = proposals._at.to_numpy().astype("datetime64[s]")
+    mean_days = np.where(n_ids > 4, 49.0, 42.0)
+    duration = np.maximum(rng.gamma(16.0, mean_days / 16.0), 3).round().astype(int)
+    completed = requested + duration * DAY
+    is_open = completed >= PERIOD_END
+    return pd.DataFrame({
+        "analysis_id": np.char.add("A", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        "client_id": proposals.client_id.to_numpy(),
+        "requested_at": _dates(requested),
+        "completed_at": np.where(is_open, "", _dates(completed)),
+        "analyst_id": _choice(rng, np.array(["R1", "R2", "R3", "R4", "R5"]), n),
+        "decision": np.where(is_open, "pending", _choice(rng, np.array(["approved", "approved", "approved",
+                                                                         "rejected"]), n)),
+    })
+
+
+def _with_defects(rng: np.random.Generator, calls: pd.DataFrame) -> pd.DataFrame:
+    """What a real CDR export carries: 0.1% exact duplicates, and a few rows with a broken timestamp
+    or a disposition the canonical model does not know."""
+    n = len(calls)
+    broken = calls.iloc[rng.choice(n, max(1, n // 5000), replace=False)].copy()
+    half = len(broken) // 2
+    broken.iloc[:half, broken.columns.get_loc("started_at")] = "31.02.2026 25:61"
+    broken.iloc[half:, broken.columns.get_loc("disposition")] = "CONGESTION"
+    broken["call_id"] = np.char.add("KX", np.arange(len(broken)).astype(str))
+    duplicates = calls.iloc[rng.choice(n, max(1, n // 1000), replace=False)]
+    return pd.concat([calls, duplicates, broken], ignore_index=True)
+
+
+def generate(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
+    """The seven canonical tables as frames of text, as files would hold them."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    rng = np.random.default_rng(seed)
+    employees = _employees(rng, scale)
+    clients = _clients(rng, scale)
+    calls, agreed_at, agreed_clients = _calls(rng, scale, employees, clients)
+    stages = _deal_stages(rng, employees, agreed_at, agreed_clients)
+    contracts = _contracts(rng, stages, clients)
+    identifiers = _identifiers(rng, clients, stages.client_id.unique())
+    analyses = _analyses(rng, stages, identifiers)
+    return {
+        "employees": employees,
+        "clients": clients,
+        "calls": _with_defects(rng, calls),
+        "deal_stages": stages.drop(columns="_at"),
+        "contracts": contracts,
+        "entity_identifiers": identifiers,
+        "entity_analyses": analyses,
+    }
+
+
+def write_demo_data(out: Path, scale: float = 1.0, seed: int = 42, fmt: str = "csv") -> dict[str, int]:
+    """Write the canonical tables as `<table>.csv` (or .parquet) into `out`; returns rows per table."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate(scale, seed)
+    with duckdb.connect() as con:
+        for name, frame in tables.items():
+            con.register("frame", frame.replace("", None))  # an empty field, not a quoted ""
+            target = out / f"{name}.{fmt}"
+            options = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER)"
+            con.execute(f"COPY (SELECT * FROM frame) TO '{target}' {options}")
+            con.unregister("frame")
+    return {name: len(frame) for name, frame in tables.items()}
