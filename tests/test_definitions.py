@@ -1,0 +1,81 @@
+"""The Dagster code location: every asset, check, job, schedule and sensor is there and wired."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from pipelines.canonical import TABLES
+from pipelines.definitions import build_definitions, defs
+from pipelines.resources import WarehouseResource
+from pipelines.schedules import REFRESH_JOB, landing_sensor
+from pipelines.settings import Settings
+
+MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_deal_losses", "fct_losses_by_reason",
+         "fct_contracts_ending", "dim_clients", "dim_employees"]
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_every_asset_is_defined(graph):
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in TABLES} | {f"marts/{m}" for m in MARTS} | {
+        "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
+        "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
+        "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months"}
+    assert keys == expected
+
+
+def test_marts_descend_from_the_ingestion_assets(graph):
+    upstream = graph.get(dg.AssetKey(["marts", "fct_process_kpis"])).parent_keys
+    assert dg.AssetKey(["intermediate", "int_process_events_sliced"]) in upstream
+    staged_from = graph.get(dg.AssetKey(["staging", "stg_calls"])).parent_keys
+    assert staged_from == {dg.AssetKey(["raw", "calls"])}
+
+
+def test_every_asset_has_a_description_and_an_owner(graph):
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.owners, f"{key.to_user_string()} has no owner"
+
+
+def test_checks_cover_ingestion_and_dbt_tests(graph):
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    for table in TABLES:
+        assert (f"raw/{table}", "rows_accounted") in checks
+        assert (f"raw/{table}", "no_quarantined_rows") in checks
+    assert ("marts/fct_process_kpis",
+            "unique_combination_fct_process_kpis_process__period_grain__period_start__slice_type__slice_value") in checks
+    assert ("marts/fct_process_kpis", "assert_team_slices_add_up_to_all") in checks
+    assert len(checks) > 100
+
+
+def test_job_schedule_and_sensor():
+    assert defs.resolve_job_def(REFRESH_JOB).executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Europe/Moscow")
+    assert defs.resolve_sensor_def("landing_sensor").job_name == REFRESH_JOB
+
+
+def test_schedule_follows_the_business_time_zone(tmp_path):
+    other = build_definitions(Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb", business_tz="Asia/Vladivostok"))
+    assert other.resolve_schedule_def("nightly_refresh").execution_timezone == "Asia/Vladivostok"
+
+
+def test_sensor_requests_a_run_only_when_files_land(tmp_path):
+    warehouse = WarehouseResource(landing_dir=str(tmp_path), path=str(tmp_path / "w.duckdb"), business_tz="Europe/Moscow")
+    with dg.build_sensor_context(resources={"warehouse": warehouse}) as context:
+        assert isinstance(landing_sensor(context), dg.SkipReason)
+        (tmp_path / "calls.csv").write_text("call_id\n")
+        (tmp_path / "notes.txt").write_text("not a table\n")
+        first = landing_sensor(context)
+        assert isinstance(first, dg.RunRequest) and "calls.csv" in first.tags["salesfunnel/new_files"]
+        assert isinstance(landing_sensor(context), dg.SkipReason)
+        (tmp_path / "deal_stages__2026-06.csv").write_text("deal_id\n")
+        second = landing_sensor(context)
+        assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
+        assert second.tags["salesfunnel/new_files"] == "deal_stages__2026-06.csv"

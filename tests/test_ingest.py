@@ -1,0 +1,120 @@
+"""Ingestion on a real DuckDB file: ledger, duplicates, quarantine, row accounting, formats."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.ingest.loader import IngestError, connect, landed_files, load_files
+from tests.conftest import WORKED_EXAMPLE, query
+
+CALLS_HEADER = "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
+
+
+@pytest.fixture
+def con(tmp_path) -> duckdb.DuckDBPyConnection:
+    con = connect(tmp_path / "w.duckdb", "Europe/Moscow")
+    yield con
+    con.close()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_landed_files_match_table_names(tmp_path):
+    for name in ("calls.csv", "calls__2026-03.csv", "calls.parquet", "callsX.csv", "calls.txt", "clients.csv"):
+        write(tmp_path, name, "x\n")
+    assert [p.name for p in landed_files(tmp_path, "calls")] == ["calls.csv", "calls.parquet", "calls__2026-03.csv"]
+
+
+def test_broken_rows_are_quarantined_with_file_line_and_reason(con, tmp_path):
+    path = write(tmp_path, "calls.csv", CALLS_HEADER + "\n".join([
+        "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,meeting_agreed",  # line 2: good
+        ",2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,",                  # 3: missing key
+        "K3,02/30/2026 10:00,outbound,E1,C1,+7,ANSWERED,10,",                         # 4: bad timestamp
+        "K4,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,CONGESTION,0,",                # 5: unknown disposition
+        "K5,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED",                     # 6: too few columns
+        "K6,2026-03-02T10:00:00+03:00,sideways,E1,C1,+7,NO ANSWER,0,refused",          # 7: two problems
+        "K7,2026-03-02 10:00:00,OUTBOUND,E1,C1,+7,answered,12,",                       # 8: good, normalised
+    ]) + "\n")
+    [load] = load_files(con, "calls", [path])
+    assert (load.rows_in, load.rows_loaded, load.rows_duplicate, load.rows_quarantined) == (7, 2, 0, 5)
+    reasons = dict(query(con, "SELECT line, reason FROM raw._quarantine ORDER BY line"))
+    assert reasons[3] == "missing call_id"
+    assert reasons[4] == "bad timestamp in started_at: 02/30/2026 10:00"
+    assert reasons[5] == "unknown disposition: CONGESTION"
+    assert "MISSING COLUMNS" in reasons[6]
+    assert reasons[7] == "unknown direction: sideways; outcome on a call that was not answered"
+    loaded = query(con, "SELECT call_id, _line, direction, disposition, CAST(started_at AS VARCHAR) FROM raw.calls "
+                        "ORDER BY call_id")
+    # A time without offset is business-local (Moscow, UTC+3); storage is UTC.
+    assert loaded == [("K1", 2, "outbound", "ANSWERED", "2026-03-02 07:00:00"),
+                      ("K7", 8, "outbound", "ANSWERED", "2026-03-02 07:00:00")]
+
+
+def test_same_file_twice_changes_nothing(con, tmp_path):
+    path = shutil.copy(WORKED_EXAMPLE / "calls.csv", tmp_path / "calls.csv")
+    first = load_files(con, "calls", [Path(path)])
+    before = query(con, "SELECT * FROM raw.calls ORDER BY call_id")
+    second = load_files(con, "calls", [Path(path)])
+    assert first[0].status == "loaded" and second[0].status == "skipped"
+    assert query(con, "SELECT * FROM raw.calls ORDER BY call_id") == before
+    assert query(con, "SELECT count(*) FROM raw._load_ledger") == [(1,)]
+
+
+def test_same_rows_in_another_file_are_duplicates(con, tmp_path):
+    original = Path(shutil.copy(WORKED_EXAMPLE / "calls.csv", tmp_path / "calls.csv"))
+    copy = write(tmp_path, "calls__resent.csv", original.read_text() + "\n")  # other bytes, same rows
+    load_files(con, "calls", [original])
+    [again] = load_files(con, "calls", [copy])
+    assert (again.status, again.rows_in, again.rows_loaded, again.rows_duplicate) == ("loaded", 26, 0, 26)
+    assert query(con, "SELECT count(*) FROM raw.calls") == [(25,)]
+
+
+def test_changed_row_is_stored_as_a_new_version(con, tmp_path):
+    v1 = write(tmp_path, "calls.csv", CALLS_HEADER + "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,callback\n")
+    v2 = write(tmp_path, "calls__fix.csv", CALLS_HEADER + "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,meeting_agreed\n")
+    load_files(con, "calls", [v1, v2])
+    assert query(con, "SELECT outcome, _load_id FROM raw.calls ORDER BY _load_id") == [("callback", 1), ("meeting_agreed", 2)]
+
+
+def test_missing_required_column_is_a_clear_error_and_other_files_still_load(con, tmp_path):
+    bad = write(tmp_path, "calls.csv", "call_id,direction\nK1,outbound\n")
+    good = write(tmp_path, "calls__ok.csv", CALLS_HEADER + "K2,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,BUSY,0,\n")
+    with pytest.raises(IngestError, match=r"calls.csv: missing required column\(s\) started_at, disposition"):
+        load_files(con, "calls", [bad, good])
+    assert query(con, "SELECT call_id FROM raw.calls") == [("K2",)]
+
+
+def test_optional_columns_may_be_absent_and_unknown_ones_are_reported(con, tmp_path):
+    path = write(tmp_path, "clients.csv", "client_id,Name,colour\nC1,OOO Test,blue\n")
+    [load] = load_files(con, "clients", [path])
+    assert load.ignored_columns == "colour"
+    assert query(con, "SELECT client_id, name, region FROM raw.clients") == [("C1", "OOO Test", None)]
+
+
+def test_parquet_files_load_like_csv(con, tmp_path):
+    frame = pd.read_csv(WORKED_EXAMPLE / "deal_stages.csv", dtype=str)
+    frame.to_parquet(tmp_path / "deal_stages.parquet")
+    [load] = load_files(con, "deal_stages", [tmp_path / "deal_stages.parquet"])
+    assert (load.rows_in, load.rows_loaded, load.rows_quarantined) == (20, 20, 0)
+    assert query(con, "SELECT min(_line), max(_line) FROM raw.deal_stages") == [(1, 20)]
+
+
+def test_rule_breaking_deal_stage_is_quarantined(con, tmp_path):
+    path = write(tmp_path, "deal_stages.csv", "deal_id,client_id,stage,entered_at,employee_id,loss_reason\n"
+                 "D1,C1,negotiation,2026-03-01,M1,\n"
+                 "D1,C1,meeting_held,2026-03-02,M1,price\n"
+                 "D1,C1,lost,2026-03-03,M1,price\n")
+    [load] = load_files(con, "deal_stages", [path])
+    assert load.rows_loaded == 1
+    assert [r for (r,) in query(con, "SELECT reason FROM raw._quarantine ORDER BY line")] == [
+        "unknown stage: negotiation", "loss_reason on a stage other than lost"]
