@@ -1,0 +1,60 @@
+# The two commands of the README: `make run` (set up from nothing and build every mart on demo data)
+# and `make test`. Everything else here serves those two.
+
+PYTHON ?= python3.11
+SCALE ?= 1
+SEED ?= 42
+VENV := .venv
+BIN := $(VENV)/bin
+LANDING := data/landing
+WAREHOUSE := data/warehouse.duckdb
+UV_VERSION := 0.13.9
+
+export DAGSTER_HOME := $(CURDIR)
+export SALESFUNNEL_DAGSTER_STORAGE := $(CURDIR)/data/dagster/storage
+export SALESFUNNEL_DAGSTER_LOGS := $(CURDIR)/data/dagster/logs
+export SALESFUNNEL_LANDING := $(CURDIR)/$(LANDING)
+export SALESFUNNEL_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
+# uv compiles no bytecode by default and this environment forbids writing it at import time:
+# without it every Dagster run imports twice as slowly (STACK.md).
+export UV_COMPILE_BYTECODE := 1
+
+.PHONY: run test dev demo lint lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(LANDING)/.generated: | $(VENV)/.installed
+	$(BIN)/python -m pipelines generate --scale $(SCALE) --seed $(SEED) --out $(LANDING)
+	touch $@
+
+demo: $(LANDING)/.generated
+
+run: $(VENV)/.installed demo
+	$(BIN)/python -m pipelines run --landing $(LANDING) --warehouse $(WAREHOUSE)
+	@echo
+	@echo "Warehouse: $(CURDIR)/$(WAREHOUSE)  (marts in schema 'marts'; e.g. $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(WAREHOUSE)', read_only=True).sql('from marts.fct_process_kpis limit 5'))\")"
+	@echo "Dagster UI: make dev, then open http://127.0.0.1:3000 (this run is in its history)"
+
+dev: $(VENV)/.installed
+	mkdir -p $(LANDING)
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check pipelines tests
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
+
+clean:
+	rm -rf $(VENV) data dbt_project/target dbt_project/logs
