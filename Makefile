@@ -19,7 +19,7 @@ export SALESFUNNEL_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 # without it every Dagster run imports twice as slowly (STACK.md).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test dev demo lint lock clean
+.PHONY: run test dev demo bench lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,13 @@ run: $(VENV)/.installed demo
 
 dev: $(VENV)/.installed
 	mkdir -p $(LANDING)
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -p 3000
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python tests/benchmark.py --scale $(SCALE) --seed $(SEED)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check pipelines tests

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from pipelines.definitions import build_definitions
@@ -9,20 +11,16 @@ from pipelines.schedules import REFRESH_JOB
 from pipelines.settings import Settings
 
 
-def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None,
+                log_level: str = "DEBUG") -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check. With no instance, the one of DAGSTER_HOME if set
     (so the runs show in the UI), else an ephemeral one."""
     job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if instance is not None:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
-    with dg.DagsterInstance.get() if _has_dagster_home() else dg.DagsterInstance.ephemeral() as own:
-        return job.execute_in_process(instance=own, raise_on_error=False)
-
-
-def _has_dagster_home() -> bool:
-    import os
-
-    return bool(os.environ.get("DAGSTER_HOME"))
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    with dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral() as own:
+        return job.execute_in_process(instance=own, raise_on_error=False, run_config=run_config)
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
