@@ -47,6 +47,7 @@ dev: $(VENV)/.installed
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -p 3000
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check pipelines tests
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed

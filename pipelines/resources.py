@@ -12,6 +12,7 @@ import duckdb
 from pipelines.ingest.loader import connect
 from pipelines.settings import Settings
 
+
 class WarehouseResource(dg.ConfigurableResource):
     """Where files land, the DuckDB warehouse file, the business time zone and the as-of date."""
 

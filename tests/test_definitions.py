@@ -49,7 +49,8 @@ def test_checks_cover_ingestion_and_dbt_tests(graph):
         assert (f"raw/{table}", "rows_accounted") in checks
         assert (f"raw/{table}", "no_quarantined_rows") in checks
     assert ("marts/fct_process_kpis",
-            "unique_combination_fct_process_kpis_process__period_grain__period_start__slice_type__slice_value") in checks
+            "unique_combination_fct_process_kpis_process__period_grain__period_start__slice_type__slice_value"
+            ) in checks
     assert ("marts/fct_process_kpis", "assert_team_slices_add_up_to_all") in checks
     assert len(checks) > 100
 
@@ -62,12 +63,14 @@ def test_job_schedule_and_sensor():
 
 
 def test_schedule_follows_the_business_time_zone(tmp_path):
-    other = build_definitions(Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb", business_tz="Asia/Vladivostok"))
+    settings = Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb", business_tz="Asia/Vladivostok")
+    other = build_definitions(settings)
     assert other.resolve_schedule_def("nightly_refresh").execution_timezone == "Asia/Vladivostok"
 
 
 def test_sensor_requests_a_run_only_when_files_land(tmp_path):
-    warehouse = WarehouseResource(landing_dir=str(tmp_path), path=str(tmp_path / "w.duckdb"), business_tz="Europe/Moscow")
+    warehouse = WarehouseResource(landing_dir=str(tmp_path), path=str(tmp_path / "w.duckdb"),
+                                  business_tz="Europe/Moscow")
     with dg.build_sensor_context(resources={"warehouse": warehouse}) as context:
         assert isinstance(landing_sensor(context), dg.SkipReason)
         (tmp_path / "calls.csv").write_text("call_id\n")

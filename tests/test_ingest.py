@@ -80,10 +80,12 @@ def test_same_rows_in_another_file_are_duplicates(con, tmp_path):
 
 
 def test_changed_row_is_stored_as_a_new_version(con, tmp_path):
-    v1 = write(tmp_path, "calls.csv", CALLS_HEADER + "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,callback\n")
-    v2 = write(tmp_path, "calls__fix.csv", CALLS_HEADER + "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,meeting_agreed\n")
+    row = "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,"
+    v1 = write(tmp_path, "calls.csv", CALLS_HEADER + row + "callback\n")
+    v2 = write(tmp_path, "calls__fix.csv", CALLS_HEADER + row + "meeting_agreed\n")
     load_files(con, "calls", [v1, v2])
-    assert query(con, "SELECT outcome, _load_id FROM raw.calls ORDER BY _load_id") == [("callback", 1), ("meeting_agreed", 2)]
+    assert query(con, "SELECT outcome, _load_id FROM raw.calls ORDER BY _load_id") == [
+        ("callback", 1), ("meeting_agreed", 2)]
 
 
 def test_missing_required_column_is_a_clear_error_and_other_files_still_load(con, tmp_path):

@@ -13,7 +13,7 @@ from pipelines.ingest.loader import connect, load_files
 
 HEADER = "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome"
 BREAKAGES = {
-    "missing_key": lambda i: f",2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,",
+    "missing_key": lambda i: ",2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,",
     "bad_timestamp": lambda i: f"B{i},2026-13-45T99:00:00,outbound,E1,C1,+7,ANSWERED,10,",
     "unknown_disposition": lambda i: f"B{i},2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,RINGING,0,",
     "negative_duration": lambda i: f"B{i},2026-03-02T10:00:00+03:00,inbound,E1,C1,+7,ANSWERED,-5,",
@@ -40,7 +40,8 @@ def test_every_row_is_loaded_duplicate_or_quarantined(kinds, minute):
         path.write_text(HEADER + "\n" + "\n".join(lines) + "\n")
         con = connect(Path(folder) / "w.duckdb", "Europe/Moscow")
         [load] = load_files(con, "calls", [path])
-        quarantined_lines = [line for (line,) in con.execute("SELECT line FROM raw._quarantine ORDER BY line").fetchall()]
+        quarantined = con.execute("SELECT line FROM raw._quarantine ORDER BY line").fetchall()
+        quarantined_lines = [line for (line,) in quarantined]
         con.close()
     assert load.rows_in == len(lines)
     assert load.rows_in == load.rows_loaded + load.rows_duplicate + load.rows_quarantined

@@ -116,7 +116,8 @@ def test_moscow_time_decides_the_period(warehouse):
 
 
 def test_client_funnel(warehouse):
-    rows = query(warehouse, "SELECT cohort_month, step, clients FROM marts.fct_client_funnel ORDER BY cohort_month, step_order")
+    rows = query(warehouse, "SELECT cohort_month, step, clients FROM marts.fct_client_funnel "
+                            "ORDER BY cohort_month, step_order")
     by_month: dict = {}
     for month, step, clients in rows:
         by_month.setdefault(month, {})[step] = clients

@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pipelines.resources import WarehouseResource
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
 
+
 class FolderGroupTranslator(DagsterDbtTranslator):
     """Group dbt assets by layer folder (staging, intermediate, marts); seeds form `config`."""
 
