@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines import schedules
 from pipelines.ingest import assets as ingest_assets
+from pipelines.quality import assets as quality_assets
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
 from pipelines.transform import assets as transform_assets
@@ -14,6 +15,7 @@ from pipelines.transform import assets as transform_assets
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         ingest_assets.defs,
+        quality_assets.defs,
         transform_assets.defs,
         dg.Definitions(
             jobs=[schedules.refresh_job],

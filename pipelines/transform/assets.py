@@ -1,4 +1,10 @@
-"""dbt models and seeds as Dagster assets; each dbt test becomes an asset check of its model."""
+"""dbt models and seeds as Dagster assets; each dbt test becomes an asset check of its model.
+
+The project builds in three steps, by dbt tag: `sales` (everything but the entity models), then
+`entity_checks` (identifier and analysis checks, validated by Great Expectations), then `entity_marts`.
+A failing ERROR expectation blocks the entity marts and nothing else; a new entity's identifiers can
+be judged without rebuilding the sales marts.
+"""
 
 import json
 import os
@@ -25,6 +31,7 @@ class FolderGroupTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return ["team:sales-ops-analytics"]
 
+
 @contextmanager
 def _environ(values: dict[str, str]) -> Iterator[None]:
     """dbt runs as a subprocess that inherits os.environ: that is how it learns the warehouse path."""
@@ -39,14 +46,27 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
             else:
                 os.environ[key] = old
 
-@dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project,
-            dagster_dbt_translator=FolderGroupTranslator())
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models, seeds and tests, with the run's time zone and as-of date."""
     with _environ(warehouse.dbt_env()):
         yield from dbt.cli(["build", "--vars", json.dumps(warehouse.dbt_vars())], context=context).stream()
 
+
+def _dbt_step(tag: str):
+    @dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project, select=f"tag:{tag}",
+                name=f"dbt_{tag}", dagster_dbt_translator=FolderGroupTranslator())
+    def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        yield from _build(context, dbt, warehouse)
+
+    return step
+
+
+dbt_sales, dbt_entity_checks, dbt_entity_marts = (_dbt_step(t) for t in ("sales", "entity_checks", "entity_marts"))
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
-defs = dg.Definitions(assets=[dbt_models])
+
+defs = dg.Definitions(assets=[dbt_sales, dbt_entity_checks, dbt_entity_marts])

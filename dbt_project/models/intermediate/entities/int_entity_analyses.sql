@@ -1,0 +1,45 @@
+{#- New-entity analyses (metrics.md section 5) with their duration (completed) or age at the as-of date
+    (open), and the number of distinct identifiers known for the entity, bucketed as in the survey
+    (<=4, >4) and finer. Validated by the Great Expectations suite `entity_analyses`. -#}
+
+with analyses as (
+    select * from {{ ref('stg_entity_analyses') }}
+),
+
+identifier_counts as (
+    select client_id, count(distinct {{ dbt.concat(['id_type', "':'", 'normalized_value']) }}) as identifier_count
+    from {{ ref('int_identifier_checks') }}
+    group by client_id
+),
+
+measured as (
+    select
+        analyses.analysis_id,
+        analyses.client_id,
+        analyses.analyst_id,
+        analyses.decision,
+        analyses.requested_at,
+        analyses.completed_at,
+        analyses.completed_at is null as is_open,
+        {{ hours_between('analyses.requested_at', 'analyses.completed_at') }} / 24.0 as duration_days,
+        case when analyses.completed_at is null
+            then {{ dbt.datediff('cast(analyses.requested_at as date)', 'as_of.as_of_date', 'day') }}
+        end as age_days,
+        coalesce(identifier_counts.identifier_count, 0) as identifier_count
+    from analyses
+    cross join {{ ref('int_as_of') }} as as_of
+    left join identifier_counts on identifier_counts.client_id = analyses.client_id
+    where cast(analyses.requested_at as date) <= as_of.as_of_date
+)
+
+select
+    measured.*,
+    duration_days / 7.0 as duration_weeks,
+    case when identifier_count <= 4 then '<=4' else '>4' end as identifier_bucket,
+    case
+        when identifier_count <= 2 then '0-2'
+        when identifier_count <= 4 then '3-4'
+        when identifier_count <= 6 then '5-6'
+        else '7+'
+    end as identifier_bucket_fine
+from measured

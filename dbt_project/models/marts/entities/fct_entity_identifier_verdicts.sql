@@ -1,0 +1,41 @@
+{#- One verdict per entity: all its identifiers valid and consistent, or the list of problems. This is
+    what the compliance team reads when a new entity's identifiers land. -#}
+
+with checks as (
+    select * from {{ ref('int_identifier_checks') }}
+),
+
+per_entity as (
+    select
+        client_id,
+        count(*) as identifier_rows,
+        count(distinct {{ dbt.concat(['id_type', "':'", 'normalized_value']) }}) as distinct_identifiers,
+        sum(case when is_reliable then 1 else 0 end) as reliable_rows,
+        sum(case when is_stale then 1 else 0 end) as stale_rows,
+        count(distinct case when has_conflict then id_type end) as conflicting_types,
+        sum(case when has_collision then 1 else 0 end) as collision_rows,
+        sum(case when has_warning then 1 else 0 end) as warning_rows,
+        max(observed_at) as last_observed_at
+    from checks
+    group by client_id
+),
+
+problem_lists as (
+    select
+        client_id,
+        {{ dbt.listagg(dbt.concat(['id_type', "' '", 'id_value', "' ('", 'source', "'): '", 'problems']),
+                       "' | '", 'order by id_type, id_value, source') }} as problems
+    from checks
+    where problems is not null
+    group by client_id
+)
+
+select
+    per_entity.*,
+    clients.client_name,
+    clients.client_type,
+    case when problem_lists.problems is null then 'valid' else 'problems' end as verdict,
+    problem_lists.problems
+from per_entity
+left join problem_lists on problem_lists.client_id = per_entity.client_id
+left join {{ ref('stg_clients') }} as clients on clients.client_id = per_entity.client_id

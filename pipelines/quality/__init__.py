@@ -1,0 +1,1 @@
+"""Data quality: identifier validation (python-stdnum) and the Great Expectations checks."""
