@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines import schedules
 from pipelines.ingest import assets as ingest_assets
 from pipelines.quality import assets as quality_assets
+from pipelines.quality import expectation_checks
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
 from pipelines.transform import assets as transform_assets
@@ -16,6 +17,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         ingest_assets.defs,
         quality_assets.defs,
+        expectation_checks.defs,
         transform_assets.defs,
         dg.Definitions(
             jobs=[schedules.refresh_job],

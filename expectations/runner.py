@@ -1,0 +1,87 @@
+"""Run a suite's rules on a pandas frame with Great Expectations Core 1.x and build its Data Docs.
+
+GX runs on the pandas datasource: GX 1.x on DuckDB through SQLAlchemy is broken (STACK.md), and the
+frames are read from DuckDB through Arrow. The GX project (suites, results, Data Docs) is written to
+`gx_dir`, by default beside the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from expectations.suites import ROW_ID_COLUMNS, Rule
+
+SAMPLE = 10
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    scope: str  # "all" or e.g. "source=crm"
+    success: bool
+    observed_value: float | None
+    unexpected_count: int | None
+    unexpected_rows: list[dict]
+
+
+@dataclass
+class RuleOutcome:
+    rule: Rule
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+
+def _json_safe(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: Path) -> tuple[list[RuleOutcome], str]:
+    """Validate `frame` against the rules; returns the outcome per rule and the Data Docs index URL."""
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    context.variables.progress_bars = {"globally": False}
+    datasource = context.data_sources.add_or_update_pandas("warehouse")
+    asset = next((a for a in datasource.assets if a.name == suite_name), None) \
+        or datasource.add_dataframe_asset(suite_name)
+    batch_definition = next((b for b in asset.batch_definitions if b.name == "current"), None) \
+        or asset.add_batch_definition_whole_dataframe("current")
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name))
+    for rule in rules:
+        for expectation in rule.expectations:
+            expectation.meta = {**(expectation.meta or {}), "rule": rule.name, "severity": rule.severity}
+            suite.add_expectation(expectation)
+    suite.save()
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=suite_name, validation_definitions=[validation],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ROW_ID_COLUMNS[suite_name],
+                       "partial_unexpected_count": SAMPLE}))
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    [suite_result] = result.run_results.values()
+
+    by_rule: dict[str, list[ExpectationOutcome]] = {rule.name: [] for rule in rules}
+    for expectation_result in suite_result.results:
+        config, details = expectation_result.expectation_config, expectation_result.result
+        observed = details.get("observed_value")
+        by_rule[config.meta["rule"]].append(ExpectationOutcome(
+            expectation=config.type,
+            scope=config.meta.get("scope", "all"),
+            success=bool(expectation_result.success),
+            observed_value=float(observed) if isinstance(observed, int | float) else None,
+            unexpected_count=details.get("unexpected_count"),
+            unexpected_rows=_json_safe((details.get("unexpected_index_list") or [])[:SAMPLE]),
+        ))
+    docs = context.get_docs_sites_urls()
+    return [RuleOutcome(rule, by_rule[rule.name]) for rule in rules], docs[0]["site_url"] if docs else ""
