@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    result = run_refresh(settings, log_level=args.log_level)
+    result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result):
         print(f"check failed: {check}")
@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", type=Path, required=True, help="DuckDB file to load and build into")
     run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: the latest event in the data)")
     run.add_argument("--tz", default=DEFAULT_TZ, help=f"business time zone (default {DEFAULT_TZ})")
+    run.add_argument("--entities-only", action="store_true",
+                     help="refresh only entity identifiers and analyses (what the sensor does for such files)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")
     run.set_defaults(func=_run)

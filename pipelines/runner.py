@@ -7,20 +7,22 @@ import os
 import dagster as dg
 
 from pipelines.definitions import build_definitions
-from pipelines.schedules import REFRESH_JOB
+from pipelines.schedules import REFRESH_JOB, entity_asset_keys
 from pipelines.settings import Settings
 
 
-def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None,
-                log_level: str = "DEBUG") -> dg.ExecuteInProcessResult:
-    """Materialise every asset and run every check. With no instance, the one of DAGSTER_HOME if set
-    (so the runs show in the UI), else an ephemeral one."""
+def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None, log_level: str = "DEBUG",
+                entities_only: bool = False) -> dg.ExecuteInProcessResult:
+    """Materialise every asset and run every check (or, with entities_only, what the sensor runs when
+    only entity files land). With no instance, the one of DAGSTER_HOME if set (so the runs show in the
+    UI), else an ephemeral one."""
     job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    options = {"raise_on_error": False, "run_config": {"loggers": {"console": {"config": {"log_level": log_level}}}},
+               "asset_selection": entity_asset_keys() if entities_only else None}
     if instance is not None:
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        return job.execute_in_process(instance=instance, **options)
     with dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral() as own:
-        return job.execute_in_process(instance=own, raise_on_error=False, run_config=run_config)
+        return job.execute_in_process(instance=own, **options)
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:

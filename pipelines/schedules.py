@@ -7,9 +7,12 @@ import dagster as dg
 
 from pipelines.canonical import TABLES
 from pipelines.ingest.loader import landed_files
+from pipelines.quality.assets import FORMATS_KEY
 from pipelines.resources import WarehouseResource
+from pipelines.transform.assets import dbt_entity_checks, dbt_entity_marts
 
 REFRESH_JOB = "refresh_all"
+ENTITY_TABLES = ("entity_identifiers", "entity_analyses")
 
 # In-process: one DuckDB file takes one writer at a time, and a subprocess per step would re-import
 # the code location for each asset (seconds each, see STACK.md).
@@ -20,17 +23,27 @@ refresh_job = dg.define_asset_job(
     description="Load every landed file, rebuild the dbt marts and run every check.",
 )
 
+
+def entity_asset_keys() -> list[dg.AssetKey]:
+    """What a new entity's files change: their raw tables, the identifier validation and the entity
+    models (checks, then marts). The sales models are read as they are, not rebuilt."""
+    return [*(dg.AssetKey(["raw", t]) for t in ENTITY_TABLES), FORMATS_KEY,
+            *dbt_entity_checks.keys, *dbt_entity_marts.keys]
+
+
 def landing_fingerprint(warehouse: WarehouseResource) -> dict[str, list]:
-    """Name -> (size, mtime) of every file of a canonical table in the landing folder."""
+    """Name -> [table, size, mtime] of every file of a canonical table in the landing folder."""
     fingerprint = {}
     for table in TABLES:
         for path in landed_files(warehouse.landing, table):
             stat = path.stat()
-            fingerprint[path.name] = [stat.st_size, stat.st_mtime_ns]
+            fingerprint[path.name] = [table, stat.st_size, stat.st_mtime_ns]
     return fingerprint
 
-@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Starts a refresh when a file lands in (or changes in) the landing folder.")
+
+@dg.sensor(job=refresh_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Starts a refresh when a file lands in (or changes in) the landing folder; files of "
+                       "entity identifiers or analyses alone refresh only the entity assets (the verdict).")
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     fingerprint = landing_fingerprint(warehouse)
     previous = json.loads(context.cursor) if context.cursor else {}
@@ -39,8 +52,12 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         return dg.SkipReason(f"no new files in {warehouse.landing}")
     encoded = json.dumps(fingerprint, sort_keys=True)
     context.update_cursor(encoded)
+    entities_only = bool(previous) and all(fingerprint[name][0] in ENTITY_TABLES for name in changed)
     return dg.RunRequest(run_key=hashlib.sha256(encoded.encode()).hexdigest()[:16],
-                         tags={"salesfunnel/new_files": ", ".join(changed)[:200]})
+                         asset_selection=entity_asset_keys() if entities_only else None,
+                         tags={"salesfunnel/new_files": ", ".join(changed)[:200],
+                               "salesfunnel/scope": "entities" if entities_only else "all"})
+
 
 def build_schedule(business_tz: str) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(

@@ -15,17 +15,20 @@ ROWS_ACCOUNTED = "rows_accounted"
 NO_QUARANTINE = "no_quarantined_rows"
 QUARANTINE_SAMPLE = 5
 
+
 def _files_table(loads: list[FileLoad]) -> str:
     lines = ["| file | status | in | loaded | duplicate | quarantined |", "|---|---|---|---|---|---|"]
     lines += [f"| {f.file_name} | {f.status} | {f.rows_in} | {f.rows_loaded} | {f.rows_duplicate} | "
               f"{f.rows_quarantined} |" for f in loads]
     return "\n".join(lines)
 
+
 def _quarantine_sample(con, load_ids: list[int]) -> list[dict]:
     rows = con.execute(
         "SELECT file_name, line, reason FROM raw._quarantine WHERE list_contains(?, load_id) "
         f"ORDER BY load_id, line LIMIT {QUARANTINE_SAMPLE}", [load_ids]).fetchall()
     return [{"file": f, "line": line, "reason": r} for f, line, r in rows]
+
 
 def build_raw_table_asset(table_name: str) -> dg.AssetsDefinition:
     table = TABLES[table_name]
