@@ -47,14 +47,14 @@ dev: $(VENV)/.installed
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -p 3000
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff check pipelines expectations tests
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python tests/benchmark.py --scale $(SCALE) --seed $(SEED)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff check pipelines expectations tests
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

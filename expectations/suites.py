@@ -43,9 +43,10 @@ def load_thresholds() -> dict:
 
 def _by_source(column: str, frame: pd.DataFrame, **bounds):
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
-    return [gxe.ExpectColumnMeanToBeBetween(column=column, row_condition=f'source=="{source}"',
-                                            condition_parser="pandas", meta={"scope": f"source={source}"}, **bounds)
+    return [gxe.ExpectColumnMeanToBeBetween(column=column, row_condition=Column("source") == source,
+                                            meta={"scope": f"source={source}"}, **bounds)
             for source in sorted(frame["source"].dropna().unique())]
 
 
@@ -82,7 +83,8 @@ def analysis_rules(known_clients: list[str], config: dict) -> list[Rule]:
              [gxe.ExpectColumnValuesToBeBetween(column="duration_days", min_value=0)]),
         Rule("plausible_duration", c["plausible_duration"]["severity"],
              f"durations up to {c['plausible_duration']['max_days']} days",
-             [gxe.ExpectColumnValuesToBeBetween(column="duration_days", max_value=c["plausible_duration"]["max_days"])]),
+             [gxe.ExpectColumnValuesToBeBetween(column="duration_days",
+                                                max_value=c["plausible_duration"]["max_days"])]),
         Rule("known_decisions", c["known_decisions"]["severity"], "decisions from the known list",
              [gxe.ExpectColumnValuesToBeInSet(column="decision", value_set=c["known_decisions"]["values"])]),
         Rule("open_not_stuck", c["open_not_stuck"]["severity"],

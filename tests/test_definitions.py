@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from expectations.suites import ANALYSIS_RULES, IDENTIFIER_RULES
 from pipelines.canonical import TABLES
 from pipelines.definitions import build_definitions, defs
 from pipelines.resources import WarehouseResource
@@ -12,7 +13,9 @@ from pipelines.schedules import REFRESH_JOB, landing_sensor
 from pipelines.settings import Settings
 
 MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_deal_losses", "fct_losses_by_reason",
-         "fct_contracts_ending", "dim_clients", "dim_employees"]
+         "fct_contracts_ending", "dim_clients", "dim_employees", "fct_identifier_checks",
+         "fct_identifier_quality_by_source", "fct_identifier_quality_by_type", "fct_entity_identifier_verdicts",
+         "fct_entity_analysis", "fct_entity_analysis_by_bucket"]
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,8 @@ def test_every_asset_is_defined(graph):
     expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in TABLES} | {f"marts/{m}" for m in MARTS} | {
         "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
         "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
-        "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months"}
+        "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months",
+        "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats"}
     assert keys == expected
 
 
@@ -52,7 +56,16 @@ def test_checks_cover_ingestion_and_dbt_tests(graph):
             "unique_combination_fct_process_kpis_process__period_grain__period_start__slice_type__slice_value"
             ) in checks
     assert ("marts/fct_process_kpis", "assert_team_slices_add_up_to_all") in checks
+    for rule in IDENTIFIER_RULES:
+        assert ("intermediate/int_identifier_checks", f"gx_{rule}") in checks
+    for rule in ANALYSIS_RULES:
+        assert ("intermediate/int_entity_analyses", f"gx_{rule}") in checks
     assert len(checks) > 100
+
+
+def test_expectation_checks_block_downstream(graph):
+    blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
+    assert {f"gx_{rule}" for rule in IDENTIFIER_RULES + ANALYSIS_RULES} <= blocking
 
 
 def test_job_schedule_and_sensor():
@@ -82,3 +95,19 @@ def test_sensor_requests_a_run_only_when_files_land(tmp_path):
         second = landing_sensor(context)
         assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
         assert second.tags["salesfunnel/new_files"] == "deal_stages__2026-06.csv"
+        assert second.asset_selection is None  # sales data: the whole graph
+
+
+def test_a_new_entity_file_refreshes_only_the_entity_assets(tmp_path):
+    warehouse = WarehouseResource(landing_dir=str(tmp_path), path=str(tmp_path / "w.duckdb"),
+                                  business_tz="Europe/Moscow")
+    (tmp_path / "calls.csv").write_text("call_id\n")
+    with dg.build_sensor_context(resources={"warehouse": warehouse}) as context:
+        landing_sensor(context)
+        (tmp_path / "entity_identifiers__new_client.csv").write_text("client_id\n")
+        request = landing_sensor(context)
+    selected = {k.to_user_string() for k in request.asset_selection}
+    assert request.tags["salesfunnel/scope"] == "entities"
+    assert {"raw/entity_identifiers", "validation/identifier_formats", "intermediate/int_identifier_checks",
+            "marts/fct_entity_identifier_verdicts"} <= selected
+    assert not selected & {"raw/calls", "marts/fct_process_kpis", "intermediate/int_as_of"}
