@@ -66,7 +66,7 @@ def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: P
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite_name, validation_definitions=[validation],
         actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ROW_ID_COLUMNS[suite_name],
+        result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ROW_ID_COLUMNS[suite_name],
                        "partial_unexpected_count": SAMPLE}))
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     [suite_result] = result.run_results.values()
@@ -81,7 +81,7 @@ def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: P
             success=bool(expectation_result.success),
             observed_value=float(observed) if isinstance(observed, int | float) else None,
             unexpected_count=details.get("unexpected_count"),
-            unexpected_rows=_json_safe((details.get("unexpected_index_list") or [])[:SAMPLE]),
+            unexpected_rows=_json_safe((details.get("partial_unexpected_index_list") or [])[:SAMPLE]),
         ))
     docs = context.get_docs_sites_urls()
     return [RuleOutcome(rule, by_rule[rule.name]) for rule in rules], docs[0]["site_url"] if docs else ""

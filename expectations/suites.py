@@ -50,14 +50,14 @@ def _by_source(column: str, frame: pd.DataFrame, **bounds):
             for source in sorted(frame["source"].dropna().unique())]
 
 
-def identifier_rules(frame: pd.DataFrame, known_clients: list[str], known_types: list[str], config: dict) -> list[Rule]:
+def identifier_rules(frame: pd.DataFrame, known_types: list[str], config: dict) -> list[Rule]:
     """Rules over intermediate.int_identifier_checks (one row per identifier observation)."""
     import great_expectations.expectations as gxe
 
     c = config["entity_identifiers"]
     return [
         Rule("known_clients", c["known_clients"]["severity"], "every identifier belongs to a known client",
-             [gxe.ExpectColumnValuesToBeInSet(column="client_id", value_set=known_clients)]),
+             [gxe.ExpectColumnValuesToBeInSet(column="is_known_client", value_set=[True])]),
         Rule("known_id_types", c["known_id_types"]["severity"], "every id_type has a validator",
              [gxe.ExpectColumnValuesToBeInSet(column="id_type", value_set=known_types)]),
         Rule("reliability_per_source", c["reliability_per_source"]["severity"],
@@ -70,14 +70,14 @@ def identifier_rules(frame: pd.DataFrame, known_clients: list[str], known_types:
     ]
 
 
-def analysis_rules(known_clients: list[str], config: dict) -> list[Rule]:
+def analysis_rules(config: dict) -> list[Rule]:
     """Rules over intermediate.int_entity_analyses (one row per analysis)."""
     import great_expectations.expectations as gxe
 
     c = config["entity_analyses"]
     return [
         Rule("known_clients", c["known_clients"]["severity"], "every analysis is of a known client",
-             [gxe.ExpectColumnValuesToBeInSet(column="client_id", value_set=known_clients)]),
+             [gxe.ExpectColumnValuesToBeInSet(column="is_known_client", value_set=[True])]),
         Rule("completed_after_requested", c["completed_after_requested"]["severity"],
              "no analysis completes before it is requested",
              [gxe.ExpectColumnValuesToBeBetween(column="duration_days", min_value=0)]),

@@ -41,8 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def dbt_vars(self) -> dict:
-        return {"business_tz": self.business_tz, "as_of_date": self.as_of_date}
-
     def dbt_env(self) -> dict[str, str]:
-        return {"SALESFUNNEL_WAREHOUSE": self.path}
+        """What dbt reads from the environment (profiles.yml and the vars of dbt_project.yml)."""
+        return {"SALESFUNNEL_WAREHOUSE": self.path, "SALESFUNNEL_TZ": self.business_tz,
+                "SALESFUNNEL_AS_OF": self.as_of_date or ""}

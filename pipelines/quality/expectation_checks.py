@@ -54,7 +54,7 @@ def _check_result(asset_key: dg.AssetKey, outcome, docs_url: str) -> dg.AssetChe
 
 
 def _suite_check(name: str, suite: str, asset_key: dg.AssetKey, rule_names: tuple[str, ...], table: str,
-                 build_rules: Callable[[pd.DataFrame, list[str], dict], list]) -> dg.AssetChecksDefinition:
+                 build_rules: Callable[[pd.DataFrame, dict], list]) -> dg.AssetChecksDefinition:
     specs = [dg.AssetCheckSpec(f"gx_{rule}", asset=asset_key, blocking=True,
                                description=f"Great Expectations suite {suite}, rule {rule} (expectations/)")
              for rule in rule_names]
@@ -66,8 +66,7 @@ def _suite_check(name: str, suite: str, asset_key: dg.AssetKey, rule_names: tupl
         config = load_thresholds()
         with warehouse.connect() as con:
             frame = con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pandas()
-            clients = [c for (c,) in con.execute("SELECT client_id FROM staging.stg_clients").fetchall()]
-            outcomes, docs_url = run_suite(suite, frame, build_rules(frame, clients, config),
+            outcomes, docs_url = run_suite(suite, frame, build_rules(frame, config),
                                            Path(warehouse.path).parent / "gx")
             _store(con, context.run.run_id, suite, outcomes)
         for outcome in outcomes:
@@ -79,9 +78,9 @@ def _suite_check(name: str, suite: str, asset_key: dg.AssetKey, rule_names: tupl
 identifier_expectations = _suite_check(
     "identifier_expectations", "entity_identifiers", IDENTIFIER_CHECKS_KEY, IDENTIFIER_RULES,
     "intermediate.int_identifier_checks",
-    lambda frame, clients, config: identifier_rules(frame, clients, list(KNOWN_TYPES), config))
+    lambda frame, config: identifier_rules(frame, list(KNOWN_TYPES), config))
 analysis_expectations = _suite_check(
     "analysis_expectations", "entity_analyses", ANALYSES_KEY, ANALYSIS_RULES, "intermediate.int_entity_analyses",
-    lambda frame, clients, config: analysis_rules(clients, config))
+    lambda frame, config: analysis_rules(config))
 
 defs = dg.Definitions(asset_checks=[identifier_expectations, analysis_expectations])

@@ -6,7 +6,6 @@ A failing ERROR expectation blocks the entity marts and nothing else; a new enti
 be judged without rebuilding the sales marts.
 """
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,9 +47,10 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build` of the selected models, seeds and tests, with the run's time zone and as-of date."""
+    """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
+    date in the environment."""
     with _environ(warehouse.dbt_env()):
-        yield from dbt.cli(["build", "--vars", json.dumps(warehouse.dbt_vars())], context=context).stream()
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 def _dbt_step(tag: str):

@@ -18,6 +18,7 @@ measured as (
         analyses.client_id,
         analyses.analyst_id,
         analyses.decision,
+        clients.client_id is not null as is_known_client,
         analyses.requested_at,
         analyses.completed_at,
         analyses.completed_at is null as is_open,
@@ -29,6 +30,7 @@ measured as (
     from analyses
     cross join {{ ref('int_as_of') }} as as_of
     left join identifier_counts on identifier_counts.client_id = analyses.client_id
+    left join {{ ref('stg_clients') }} as clients on clients.client_id = analyses.client_id
     where cast(analyses.requested_at as date) <= as_of.as_of_date
 )
 
