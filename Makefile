@@ -19,7 +19,7 @@ export SALESFUNNEL_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 # without it every Dagster run imports twice as slowly (STACK.md).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test dev demo bench lint lock clean
+.PHONY: run test dev demo bench lint lock clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,21 +40,27 @@ run: $(VENV)/.installed demo
 	$(BIN)/python -m pipelines run --landing $(LANDING) --warehouse $(WAREHOUSE)
 	@echo
 	@echo "Warehouse: $(CURDIR)/$(WAREHOUSE)  (marts in schema 'marts'; e.g. $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(WAREHOUSE)', read_only=True).sql('from marts.fct_process_kpis limit 5'))\")"
+	@echo "Report:    $(CURDIR)/data/reports/latest.html"
 	@echo "Dagster UI: make dev, then open http://127.0.0.1:3000 (this run is in its history)"
 
 dev: $(VENV)/.installed
 	mkdir -p $(LANDING)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -p 3000
 
-test: $(VENV)/.installed
-	$(BIN)/ruff check pipelines expectations tests
+# The report test renders the HTML in Debian's chromium (playwright drives it; it downloads no browser).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: $(VENV)/.installed chromium
+	$(BIN)/ruff check pipelines expectations dashboards tests
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python tests/benchmark.py --scale $(SCALE) --seed $(SEED)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check pipelines expectations tests
+	$(BIN)/ruff check pipelines expectations dashboards tests
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

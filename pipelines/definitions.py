@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import schedules
+from pipelines import reports, schedules
 from pipelines.ingest import assets as ingest_assets
 from pipelines.quality import assets as quality_assets
 from pipelines.quality import expectation_checks
@@ -18,6 +18,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ingest_assets.defs,
         quality_assets.defs,
         expectation_checks.defs,
+        reports.defs,
         transform_assets.defs,
         dg.Definitions(
             jobs=[schedules.refresh_job],

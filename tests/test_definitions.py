@@ -29,7 +29,8 @@ def test_every_asset_is_defined(graph):
         "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
         "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
         "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months",
-        "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats"}
+        "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats",
+        "reports/management_report"}
     assert keys == expected
 
 

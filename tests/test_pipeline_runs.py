@@ -23,7 +23,7 @@ def snapshot(warehouse) -> dict[str, list]:
 def test_every_asset_materialised_and_only_the_planted_defects_fail_checks(worked_run):
     materialised = {e.asset_key.to_user_string() for e in worked_run.get_asset_materialization_events()}
     assert {"raw/calls", "staging/stg_calls", "marts/fct_process_kpis", "marts/fct_client_funnel"} <= materialised
-    assert len(materialised) == 39
+    assert len(materialised) == 40
     # The worked example plants identifier defects: the two WARN rules they break fail, nothing else.
     assert failed_checks(worked_run) == ["intermediate/int_identifier_checks:gx_reliability_per_source (WARN)",
                                          "intermediate/int_identifier_checks:gx_no_collisions (WARN)"]

@@ -3,7 +3,8 @@
     reads it once; writing it out cost more than the aggregation itself (SF1: 13 s vs 3 s). -#}
 {#- Process events attributed to every slice and period they count in: one row per event, slice
     (all, team, employee, client segments) and grain (day, week, month). The KPI mart aggregates it.
-    Events whose team or segment is unknown count under `unknown`, so the slices of a type add up to all. -#}
+    Events whose team or segment is unknown count under `unknown`, so the slices of a type add up to all.
+    `region_tier` crosses two segments (`Moscow | A`) for the report's heatmap. -#}
 {%- set slices = {
     'team': 'team',
     'employee': 'employee_id',
@@ -11,6 +12,7 @@
     'region': 'region',
     'industry': 'industry',
     'revenue_tier': 'revenue_tier',
+    'region_tier': dbt.concat(["coalesce(region, 'unknown')", "' | '", "coalesce(revenue_tier, 'unknown')"]),
 } -%}
 
 with events as (

@@ -1,0 +1,214 @@
+"""Pure functions from mart DataFrames to Plotly figures. No I/O: the data comes in, a figure goes out.
+
+Every function returns None when its data is empty (or its mart was not built: a frame without
+columns), so the report says "no data" instead of drawing an empty chart. Metrics are never computed
+here: the figures show the marts' own columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.labels import label
+
+FONT = {"family": "Segoe UI, Roboto, Helvetica, Arial, sans-serif", "size": 13}
+KPIS = (("results", "results", ",.0f"), ("efficiency", "efficiency", ".1%"), ("productivity", "productivity", ",.2f"))
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01}, font=FONT, height=height, template="plotly_white",
+                      margin={"l": 60, "r": 30, "t": 70, "b": 50})
+    return fig
+
+
+def month_name(month: date, language: str) -> str:
+    return pd.Timestamp(month).strftime(label(language, "month_format"))
+
+
+def funnel_figure(funnel: pd.DataFrame, cohort_month: date, language: str) -> go.Figure | None:
+    """The client funnel of one cohort month: clients per step, with step and cumulative conversion."""
+    if funnel.empty:
+        return None
+    rows = funnel[funnel.cohort_month == pd.Timestamp(cohort_month)].sort_values("step_order")
+    if rows.empty or rows.clients.iloc[0] == 0:
+        return None
+    fig = go.Figure(go.Funnel(
+        y=rows.step.tolist(), x=rows.clients.tolist(),
+        textinfo="value+percent previous+percent initial",
+        customdata=rows[["step_conversion", "cumulative_conversion"]].to_numpy(),
+        hovertemplate="%{y}: %{x}<br>step %{customdata[0]:.1%}, cumulative %{customdata[1]:.1%}<extra></extra>"))
+    return _layout(fig, label(language, "funnel", period=month_name(cohort_month, language)))
+
+
+def kpi_triad_figure(kpis: pd.DataFrame, processes: list[str], period: date, previous: date | None,
+                     language: str) -> go.Figure | None:
+    """Results, efficiency and productivity of every process in the period, each with its change from
+    the previous period (arrow and colour by Plotly's delta)."""
+    if kpis.empty:
+        return None
+    monthly = kpis[(kpis.period_grain == "month") & (kpis.slice_type == "all")].set_index(["process", "period_start"])
+    present = [p for p in processes if (p, pd.Timestamp(period)) in monthly.index]
+    if not present:
+        return None
+    fig = go.Figure()
+    for row, process in enumerate(present):
+        current = monthly.loc[(process, pd.Timestamp(period))]
+        before = monthly.loc[(process, pd.Timestamp(previous))] if previous is not None and (
+            process, pd.Timestamp(previous)) in monthly.index else None
+        for column, (key, field, fmt) in enumerate(KPIS):
+            value = current[field]
+            reference = before[field] if before is not None else None
+            fig.add_trace(go.Indicator(
+                mode="number+delta" if reference is not None and pd.notna(reference) else "number",
+                value=None if pd.isna(value) else float(value),
+                number={"valueformat": fmt},
+                delta={"reference": float(reference), "valueformat": fmt, "relative": False}
+                if reference is not None and pd.notna(reference) else None,
+                title={"text": f"{process}<br><span style='font-size:0.8em'>{label(language, key)}</span>"},
+                name=f"{process}:{field}",
+                domain={"row": row, "column": column}))
+    fig.update_layout(grid={"rows": len(present), "columns": 3, "pattern": "independent"})
+    title = label(language, "triad", period=month_name(period, language),
+                  previous=month_name(previous, language) if previous is not None else "-")
+    fig = _layout(fig, title, height=170 * len(present) + 120)
+    return fig.update_layout(margin={"t": 120})
+
+
+def weekly_trend_figure(kpis: pd.DataFrame, processes: list[str], language: str) -> go.Figure | None:
+    if kpis.empty:
+        return None
+    weekly = kpis[(kpis.period_grain == "week") & (kpis.slice_type == "all")].sort_values("period_start")
+    if weekly.empty:
+        return None
+    fig = go.Figure([go.Scatter(x=rows.period_start, y=rows.efficiency, mode="lines+markers", name=process)
+                     for process in processes if not (rows := weekly[weekly.process == process]).empty])
+    fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, label(language, "weekly_trend"))
+
+
+def employee_productivity_figure(kpis: pd.DataFrame, employees: pd.DataFrame, process: str, period: date,
+                                 language: str, show_names: bool) -> go.Figure | None:
+    """Results per employee in the period against their team's average per participant."""
+    if kpis.empty:
+        return None
+    at = (kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period)) & (kpis.process == process)
+    people = kpis[at & (kpis.slice_type == "employee")].merge(
+        employees, left_on="slice_value", right_on="employee_id", how="left")
+    if people.empty:
+        return None
+    teams = kpis[at & (kpis.slice_type == "team")].set_index("slice_value")["productivity"]
+    people["team"] = people.team.fillna("unknown")
+    people["who"] = people.full_name.fillna(people.slice_value) if show_names else people.slice_value
+    people = people.sort_values(["team", "results"], ascending=[True, False])
+    fig = go.Figure([
+        go.Bar(x=people.who, y=people.results, name=label(language, "results"),
+               customdata=people.team, hovertemplate="%{x} (%{customdata}): %{y}<extra></extra>"),
+        go.Scatter(x=people.who, y=people.team.map(teams), mode="markers", marker={"symbol": "line-ew-open",
+                   "size": 28, "line": {"width": 3}}, name=label(language, "team_average")),
+    ])
+    return _layout(fig, label(language, "employees", process=process, period=month_name(period, language)))
+
+
+def team_comparison_figure(kpis: pd.DataFrame, processes: list[str], period: date, language: str) -> go.Figure | None:
+    if kpis.empty:
+        return None
+    teams = kpis[(kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period))
+                 & (kpis.slice_type == "team")]
+    if teams.empty:
+        return None
+    fig = go.Figure([go.Bar(x=rows.process, y=rows.efficiency, name=team,
+                            text=rows.efficiency.map(lambda v: "" if pd.isna(v) else f"{v:.0%}"))
+                     for team, rows in teams.assign(process=pd.Categorical(teams.process, processes))
+                     .sort_values("process").groupby("slice_value", observed=True)])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, label(language, "teams", period=month_name(period, language)))
+
+
+def losses_figure(losses: pd.DataFrame, period: date, language: str) -> go.Figure | None:
+    if losses.empty:
+        return None
+    rows = losses[(losses.period_grain == "month") & (losses.period_start == pd.Timestamp(period))]
+    if rows.empty:
+        return None
+    rows = rows.assign(reason=rows.loss_reason + rows.is_wholesale_handoff.map(
+        {True: label(language, "wholesale"), False: ""}))
+    fig = go.Figure([go.Bar(y=stage_rows.reason, x=stage_rows.losses, name=stage, orientation="h")
+                     for stage, stage_rows in rows.groupby("last_stage_before_loss")])
+    fig.update_layout(barmode="stack")
+    return _layout(fig, label(language, "losses", period=month_name(period, language)))
+
+
+def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, language: str) -> go.Figure | None:
+    """Period efficiency by region (rows) and revenue tier (columns), from the `region_tier` slice."""
+    if kpis.empty:
+        return None
+    cells = kpis[(kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period))
+                 & (kpis.process == process) & (kpis.slice_type == "region_tier")]
+    if cells.empty:
+        return None
+    split = cells.slice_value.str.split(" | ", n=1, expand=True, regex=False)
+    grid = cells.assign(region=split[0], tier=split[1]).pivot_table(
+        index="region", columns="tier", values="efficiency", aggfunc="first").sort_index()
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=grid.columns.tolist(), y=grid.index.tolist(),
+                               colorscale="Blues", zmin=0, zmax=1, colorbar={"tickformat": ".0%"},
+                               hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
+    return _layout(fig, label(language, "heatmap", process=process, period=month_name(period, language)),
+                   height=max(320, 28 * len(grid) + 140))
+
+
+def contracts_figure(contracts: pd.DataFrame, month: date, horizon_days: int, language: str) -> go.Figure | None:
+    if contracts.empty:
+        return None
+    rows = contracts[contracts.month_start == pd.Timestamp(month)].sort_values("days_to_end")
+    if rows.empty:
+        return None
+    columns = ["contract_id", "client_name", "region", "revenue_tier", "ends_on", "days_to_end", "amount"]
+    headers = [label(language, k) for k in ("contract", "client", "region", "tier", "ends_on", "days_left",
+                                            "amount")]
+    values = [rows[c].astype(str).tolist() if c != "amount" else rows[c].map("{:,.0f}".format).tolist()
+              for c in columns]
+    fig = go.Figure(go.Table(header={"values": headers, "align": "left"}, cells={"values": values, "align": "left"}))
+    reporting = pd.Timestamp(rows.reporting_date.iloc[0]).date().isoformat()
+    return _layout(fig, label(language, "contracts", days=horizon_days, date=reporting),
+                   height=min(900, 60 + 30 * len(rows) + 80))
+
+
+def identifier_quality_figure(by_source: pd.DataFrame, language: str) -> go.Figure | None:
+    if by_source.empty:
+        return None
+    rows = by_source.sort_values("reliability")
+    fig = go.Figure(go.Bar(x=rows.reliability, y=rows.source, orientation="h",
+                           text=[f"{r:.0%} ({int(n)}/{int(t)})" for r, n, t in
+                                 zip(rows.reliability, rows.reliable_rows, rows.identifier_rows, strict=True)]))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, label(language, "identifier_quality"), height=max(260, 45 * len(rows) + 120))
+
+
+def identifier_trend_figure(history: pd.DataFrame, language: str) -> go.Figure | None:
+    """Reliability per source at each validation run, from quality.expectation_results."""
+    if history.empty:
+        return None
+    fig = go.Figure([go.Scatter(x=rows.validated_at, y=rows.observed_value, mode="lines+markers",
+                                name=scope.removeprefix("source="))
+                     for scope, rows in history.sort_values("validated_at").groupby("scope")])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    return _layout(fig, label(language, "identifier_trend"))
+
+
+def analysis_duration_figure(by_bucket: pd.DataFrame, language: str) -> go.Figure | None:
+    if by_bucket.empty:
+        return None
+    rows = by_bucket[(by_bucket.bucket_scheme == "survey") & (by_bucket.completed_analyses > 0)] \
+        .sort_values("identifier_bucket")
+    if rows.empty:
+        return None
+    fig = go.Figure(go.Bar(x=rows.identifier_bucket, y=rows.mean_weeks,
+                           text=[f"{w:.1f} {label(language, 'weeks')} (n={int(n)})"
+                                 for w, n in zip(rows.mean_weeks, rows.completed_analyses, strict=True)]))
+    for weeks in (6, 7):  # the industry survey: about 6 weeks, 7 with more than four identifiers
+        fig.add_hline(y=weeks, line_dash="dot", annotation_text=label(language, "survey", weeks=weeks))
+    return _layout(fig, label(language, "analysis"))

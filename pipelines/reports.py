@@ -1,0 +1,58 @@
+"""The management report as a Dagster asset, downstream of the marts it reads."""
+
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from dashboards.report import ReportConfig, build_report, complete_months, load_report_data, write_report
+from pipelines.resources import WarehouseResource
+
+REPORT_MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_losses_by_reason", "fct_contracts_ending",
+                "dim_employees", "fct_identifier_quality_by_source", "fct_entity_analysis_by_bucket"]
+
+
+def headline_table(data, months) -> str:
+    """Results, efficiency and productivity of each process in the latest complete month (Markdown)."""
+    if not months:
+        return "no complete month yet"
+    kpis = data.kpis
+    latest = kpis[(kpis.period_grain == "month") & (kpis.slice_type == "all")
+                  & (kpis.period_start.dt.date == months[0])].set_index("process")
+    lines = [f"**{months[0]:%Y-%m}**", "", "| process | results | efficiency | productivity |", "|---|---|---|---|"]
+    for process in data.processes:
+        if process in latest.index:
+            row = latest.loc[process]
+            eff = "-" if row.efficiency != row.efficiency else f"{row.efficiency:.1%}"
+            lines.append(f"| {process} | {int(row.results)} | {eff} | {row.productivity:.2f} |")
+    return "\n".join(lines)
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "management_report"]),
+    deps=[dg.AssetKey(["marts", m]) for m in REPORT_MARTS],
+    group_name="reports",
+    kinds={"plotly", "html"},
+    owners=["team:sales-ops-analytics"],
+    description="One self-contained HTML management report per run (plotly.js embedded, opens offline), "
+                "plus data/reports/latest.html; a PNG per figure for e-mail when a Chromium is installed.",
+)
+def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    started = time.perf_counter()
+    config = ReportConfig.load()
+    data = load_report_data(Path(warehouse.path))
+    page, drawn = build_report(data, config)
+    written = write_report(page, drawn, Path(warehouse.path).parent / "reports", context.run.run_id,
+                           config.export_png)
+    return dg.MaterializeResult(metadata={
+        "report": dg.MetadataValue.path(str(written["report"])),
+        "latest": dg.MetadataValue.url(written["latest"].as_uri()),
+        "headline_kpis": dg.MetadataValue.md(headline_table(data, complete_months(data, 1))),
+        "figures": len(drawn),
+        "size_mb": round(written["report"].stat().st_size / 2**20, 2),
+        "png": dg.MetadataValue.path(str(written["png"])) if "png" in written else "no Chromium: no PNGs",
+        "build_seconds": round(time.perf_counter() - started, 2),
+    })
+
+
+defs = dg.Definitions(assets=[management_report])

@@ -1,0 +1,138 @@
+"""The management report built by the pipeline from the worked example: its numbers (read back from
+the figures' data), its privacy rules, PNG export, and a real browser rendering it offline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboards.report import ReportConfig, build_report, load_report_data, write_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def report(worked_run, worked_settings):
+    data = load_report_data(worked_settings.warehouse)
+    page, drawn = build_report(data, ReportConfig())
+    return page, drawn
+
+
+def indicator(drawn, div_id, name):
+    [trace] = [t for t in drawn[div_id].data if t.name == name]
+    return trace.value
+
+
+def test_the_pipeline_wrote_the_report_and_latest(worked_run, worked_settings):
+    reports = worked_settings.warehouse.parent / "reports"
+    assert (reports / "latest.html").exists()
+    assert len(list(reports.glob("management_report_*.html"))) >= 1
+    [event] = [e for e in worked_run.get_asset_materialization_events()
+               if e.asset_key.to_user_string() == "reports/management_report"]
+    metadata = event.materialization.metadata
+    assert "| client_search | 0 | 0.0% | 0.00 |" in metadata["headline_kpis"].value  # April, the latest month
+    assert metadata["figures"].value == 22
+
+
+def test_periods_latest_complete_month_first(report):
+    page, _ = report
+    assert re.findall(r'<option value="([\d-]+)">', page) == ["2026-04", "2026-03", "2026-02"]
+
+
+def test_march_numbers_of_the_metric_contract(report):
+    _, drawn = report
+    assert list(drawn["fig-funnel-2026-03"].data[0].x) == [9, 3, 3, 3, 2, 1, 1]
+    assert list(drawn["fig-funnel-2026-02"].data[0].x) == [1] * 7
+    triad = "fig-kpi_triad-2026-03"
+    expected = {"client_search": (3, 0.25, 1.0), "meeting": (3, 0.6, 1.5), "proposal": (3, 1.0, 3.0),
+                "contract": (2, 2 / 3, 2.0), "payment": (1, 0.5, 1.0)}
+    for process, (results, efficiency, productivity) in expected.items():
+        assert indicator(drawn, triad, f"{process}:results") == results
+        assert indicator(drawn, triad, f"{process}:efficiency") == pytest.approx(efficiency)
+        assert indicator(drawn, triad, f"{process}:productivity") == pytest.approx(productivity)
+    client_search = [t for t in drawn[triad].data if t.name == "client_search:efficiency"][0]
+    assert client_search.delta.reference == 1.0  # February's efficiency
+    teams = {t.name: list(t.y) for t in drawn["fig-teams-2026-03"].data}
+    assert teams["North"][0] == pytest.approx(0.3) and teams["South"][0] == 0.0
+    employees = drawn["fig-employees-2026-03"].data[0]
+    assert dict(zip(employees.x, employees.y, strict=True)) == {"Anna Ivanova": 2, "Boris Petrov": 1,
+                                                               "Vera Sidorova": 0}
+    losses = {(t.name, y) for t in drawn["fig-losses-2026-03"].data for y in t.y}
+    assert losses == {("proposal_sent", "wants_wholesale (wholesale hand-off)"),
+                      ("meeting_scheduled", "client_refused")}
+    contracts = drawn["fig-contracts-2026-03"].data[0].cells.values
+    assert list(contracts[0]) == ["CT90"] and list(contracts[5]) == ["15"]
+
+
+def test_identifier_and_analysis_numbers(report):
+    _, drawn = report
+    quality = drawn["fig-identifier_quality"].data[0]
+    assert dict(zip(quality.y, quality.x, strict=True)) == {"manual": 0.0, "crm": 0.8, "bank": 1.0, "registry": 1.0}
+    analysis = drawn["fig-analysis"].data[0]
+    assert dict(zip(analysis.x, analysis.y, strict=True)) == {"<=4": 5.5, ">4": 7.0}
+
+
+def test_no_phone_numbers_and_names_only_when_allowed(report, worked_settings):
+    page, _ = report
+    phones = set(re.findall(r"\+7\d{10}", Path(worked_settings.landing / "calls.csv").read_text()))
+    assert phones and not any(phone in page for phone in phones)
+    assert "Anna Ivanova" in page
+    hidden, _ = build_report(load_report_data(worked_settings.warehouse), ReportConfig(show_employee_names=False))
+    assert "Anna Ivanova" not in hidden and "Boris Petrov" not in hidden
+
+
+def test_russian_labels(worked_settings):
+    page, _ = build_report(load_report_data(worked_settings.warehouse), ReportConfig(language="ru"))
+    assert "Воронка продаж: отчёт для руководства" in page
+
+
+def test_png_export_only_with_a_chromium(report, tmp_path):
+    page, drawn = report
+    none = write_report(page, drawn, tmp_path / "never", "run12345", export_png="never")
+    assert "png" not in none and none["latest"].read_text() == page
+    auto = write_report(page, drawn, tmp_path / "auto", "run12345", export_png="auto")
+    if Path(CHROMIUM).exists():
+        pngs = sorted(auto["png"].glob("*.png"))
+        assert len(pngs) == len(drawn)
+        assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    else:
+        assert "png" not in auto
+
+
+def test_report_renders_offline_in_chromium(worked_run, worked_settings, tmp_path):
+    """Every figure draws SVG with data, no console errors, with the network off; a screenshot is kept."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make test installs it (apt-get install chromium)"
+    latest = worked_settings.warehouse.parent / "reports" / "latest.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(latest.as_uri())
+        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+        page.select_option("#period", "2026-03")
+        page.wait_for_timeout(300)
+        state = page.evaluate("""() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(div => ({
+            id: div.id,
+            svg: div.querySelectorAll('svg.main-svg').length,
+            points: (div.data || []).reduce((n, t) => n + ['x', 'y', 'z', 'values'].reduce(
+                (m, k) => m + (t[k] && t[k].length ? t[k].length : 0), 0)
+                + (t.value !== undefined ? 1 : 0) + (t.cells ? t.cells.values.length : 0), 0),
+            visible: div.offsetParent !== null}))""")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert len(state) == 22
+    assert [s["id"] for s in state if s["svg"] == 0] == []
+    assert [s["id"] for s in state if s["points"] == 0] == []
+    assert {s["id"] for s in state if s["visible"]} >= {"fig-funnel-2026-03", "fig-kpi_triad-2026-03"}
+    assert (tmp_path / "report.png").stat().st_size > 50_000
