@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dashboards.report import ReportConfig, build_report, load_report_data, write_report
 from pipelines.demo import identifiers as ids
 from pipelines.quality.identifiers import validate_all
 
@@ -44,6 +45,14 @@ def identifier_validation_seconds(n: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
+def report_build(warehouse: Path, out: Path) -> tuple[float, float]:
+    """Seconds to read the marts and write the HTML report (without PNGs), and its size in MB."""
+    started = time.perf_counter()
+    page, drawn = build_report(load_report_data(warehouse), ReportConfig.load())
+    written = write_report(page, drawn, out, "benchmark", export_png="never")
+    return time.perf_counter() - started, written["report"].stat().st_size / 2**20
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
@@ -66,10 +75,12 @@ def main() -> int:
             "C000001,KPP,773601001,crm,2026-10-29\nC000001,INN,7707083894,manual,2026-10-29\n")
         verdict_s = timed([*python, "run", "--landing", str(landing), "--warehouse", str(warehouse),
                            "--entities-only"])
+        report_s, report_mb = report_build(warehouse, Path(folder) / "reports")
         result = {"scale": args.scale, "landing_mb": round(sum(p.stat().st_size for p in landing.iterdir()) / 2**20, 1),
                   "generate_s": round(generate_s, 1), "run_s": round(run_s, 1),
                   "rerun_same_files_s": round(rerun_s, 1), "new_entity_verdict_run_s": round(verdict_s, 1),
-                  "peak_rss_mb": round(peak_mb),
+                  "peak_rss_mb": round(peak_mb), "report_build_s": round(report_s, 1),
+                  "report_mb": round(report_mb, 1),
                   "warehouse_mb": round(warehouse.stat().st_size / 2**20, 1)}
     result[f"validate_{args.identifiers}_identifiers_s"] = round(identifier_validation_seconds(args.identifiers,
                                                                                               args.seed), 1)
