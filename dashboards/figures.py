@@ -154,7 +154,7 @@ def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, langu
     grid = cells.assign(region=split[0], tier=split[1]).pivot_table(
         index="region", columns="tier", values="efficiency", aggfunc="first").sort_index()
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=grid.columns.tolist(), y=grid.index.tolist(),
-                               colorscale="Blues", zmin=0, zmax=1, colorbar={"tickformat": ".0%"},
+                               colorscale="Blues", zmin=0, colorbar={"tickformat": ".0%"},
                                hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
     return _layout(fig, label(language, "heatmap", process=process, period=month_name(period, language)),
                    height=max(320, 28 * len(grid) + 140))
