@@ -11,7 +11,7 @@ sha256 is already in `raw._load_ledger` for the table is skipped, so loading it 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -41,9 +41,6 @@ class FileLoad:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     ignored_columns: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def landed_files(landing: Path, table: str) -> list[Path]:
