@@ -132,6 +132,13 @@ def _clients(rng: np.random.Generator, scale: float) -> pd.DataFrame:
     })
 
 
+def _next_working_time(rng: np.random.Generator, earliest: np.ndarray, not_before: np.ndarray) -> np.ndarray:
+    """A working-hours time on the working day of `earliest` (or the next one), never before `not_before`:
+    account managers move deals in office hours, and a stage never precedes the one before it."""
+    day = np.busday_offset((earliest + MSK_OFFSET).astype("datetime64[D]"), 0, roll="forward")
+    return np.maximum(_working_hours(rng, day), not_before + HOUR)
+
+
 def _employment_windows(employees: pd.DataFrame, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index, first and last+1 day in the period of each employee of `role` employed in it."""
     sel = employees[employees.role == role]
@@ -195,15 +202,15 @@ def _deal_stages(rng: np.random.Generator, employees: pd.DataFrame, agreed_at: n
     manager = employees.employee_id.to_numpy()[managers[rng.integers(0, len(managers), n)]]
     deal_ids = np.char.add("D", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
     frames = []
-    current = at + rng.integers(2, 72, n) * HOUR
+    current = _next_working_time(rng, at + rng.integers(2, 72, n) * HOUR, at)
     alive = np.ones(n, dtype=bool)
     frames.append((deal_ids, clients, "meeting_scheduled", current, manager, alive.copy()))
     for stage, probability, (low, high) in DEAL_CHAIN:
         advance = alive & (rng.random(n) < probability)
-        nxt = current + rng.integers(low * 24, high * 24 + 1, n) * HOUR
+        nxt = _next_working_time(rng, current + rng.integers(low * 24, high * 24 + 1, n) * HOUR, current)
         # Losses are recorded for about two thirds of the deals that stop here.
         lost = alive & ~advance & (rng.random(n) < 0.65) & (stage != "paid")
-        lost_at = current + rng.integers(24, 20 * 24, n) * HOUR
+        lost_at = _next_working_time(rng, current + rng.integers(24, 20 * 24, n) * HOUR, current)
         frames.append((deal_ids, clients, "lost", lost_at, manager, lost))
         frames.append((deal_ids, clients, stage, nxt, manager, advance))
         alive, current = advance, nxt
