@@ -87,5 +87,6 @@ def build_raw_table_asset(table_name: str) -> dg.AssetsDefinition:
 
     return raw_table
 
+
 raw_table_assets = [build_raw_table_asset(name) for name in TABLES]
 defs = dg.Definitions(assets=raw_table_assets)

@@ -164,14 +164,15 @@ def _load_new_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha
                any_value(csv_line)
         FROM _text_rejects GROUP BY line""",
                 [load_id, table.name, path.name] * 2)
-    counts = dict(con.execute("SELECT _fate, count(*) FROM _classified GROUP BY _fate").fetchall())
-    rejected = _scalar(con, "SELECT count(DISTINCT line) FROM _text_rejects")
+    # Each count is taken where the rows are: read from the file, stored in raw, stored in quarantine.
+    # So the `rows_accounted` check can catch a row lost between classification and storage.
     load = FileLoad(
         table=table.name, file_name=path.name, sha256=sha, status="loaded", load_id=load_id,
-        rows_in=sum(counts.values()) + rejected,
-        rows_loaded=counts.get("loaded", 0),
-        rows_duplicate=counts.get("duplicate", 0),
-        rows_quarantined=counts.get("quarantined", 0) + rejected,
+        rows_in=_scalar(con, "SELECT count(*) FROM _landed")
+        + _scalar(con, "SELECT count(DISTINCT line) FROM _text_rejects"),
+        rows_loaded=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}.{table.name} WHERE _load_id = ?", [load_id]),
+        rows_duplicate=_scalar(con, "SELECT count(*) FROM _classified WHERE _fate = 'duplicate'"),
+        rows_quarantined=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE load_id = ?", [load_id]),
         ignored_columns=", ".join(ignored),
     )
     con.execute(
