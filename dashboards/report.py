@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -58,7 +58,6 @@ class ReportData:
     analysis_buckets: pd.DataFrame
     loads: pd.DataFrame
     quarantined: int
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
