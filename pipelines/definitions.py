@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines import reports, schedules
 from pipelines.ingest import assets as ingest_assets
+from pipelines.ingest import phones
 from pipelines.quality import assets as quality_assets
 from pipelines.quality import expectation_checks
 from pipelines.resources import WarehouseResource
@@ -16,6 +17,7 @@ from pipelines.transform import assets as transform_assets
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         ingest_assets.defs,
+        phones.defs,
         quality_assets.defs,
         expectation_checks.defs,
         reports.defs,

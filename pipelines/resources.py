@@ -10,26 +10,34 @@ import dagster as dg
 import duckdb
 
 from pipelines.ingest.loader import connect
-from pipelines.settings import Settings
+from pipelines.ingest.mappings import MappingSet, source_locations
+from pipelines.settings import DEFAULT_PHONE_REGION, Settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where files land, the DuckDB warehouse file, the business time zone and the as-of date."""
+    """Where files land and the mappings that read them, the DuckDB warehouse file, the business time
+    zone, the as-of date and the region of phone numbers without a country code."""
 
     landing_dir: str
     path: str
     business_tz: str
     as_of_date: str | None = None
+    source_paths: list[str] = []
+    phone_region: str = DEFAULT_PHONE_REGION
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
         return cls(landing_dir=str(settings.landing), path=str(settings.warehouse),
                    business_tz=settings.business_tz,
-                   as_of_date=settings.as_of.isoformat() if settings.as_of else None)
+                   as_of_date=settings.as_of.isoformat() if settings.as_of else None,
+                   source_paths=[str(p) for p in settings.sources], phone_region=settings.phone_region)
 
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir)
+
+    def mappings(self) -> MappingSet:
+        return MappingSet.load(source_locations([Path(p) for p in self.source_paths]))
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -5,8 +5,8 @@ import json
 
 import dagster as dg
 
-from pipelines.canonical import TABLES
-from pipelines.ingest.loader import landed_files
+from pipelines.ingest.assets import LEDGER_KEY, raw_key
+from pipelines.ingest.loader import landing_entries, route
 from pipelines.quality.assets import FORMATS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform.assets import dbt_entity_checks, dbt_entity_marts
@@ -27,17 +27,19 @@ refresh_job = dg.define_asset_job(
 def entity_asset_keys() -> list[dg.AssetKey]:
     """What a new entity's files change: their raw tables, the identifier validation and the entity
     models (checks, then marts). The sales models are read as they are, not rebuilt."""
-    return [*(dg.AssetKey(["raw", t]) for t in ENTITY_TABLES), FORMATS_KEY,
+    return [*(raw_key(t) for t in ENTITY_TABLES), LEDGER_KEY, FORMATS_KEY,
             *dbt_entity_checks.keys, *dbt_entity_marts.keys]
 
 
 def landing_fingerprint(warehouse: WarehouseResource) -> dict[str, list]:
-    """Name -> [table, size, mtime] of every file of a canonical table in the landing folder."""
+    """Name -> [tables its mappings feed, size, mtime] of everything in the landing folder that is not
+    hidden or still being copied (an unrecognised file starts a run too: the run reports it)."""
+    mappings = warehouse.mappings()
     fingerprint = {}
-    for table in TABLES:
-        for path in landed_files(warehouse.landing, table):
-            stat = path.stat()
-            fingerprint[path.name] = [table, stat.st_size, stat.st_mtime_ns]
+    for path in landing_entries(warehouse.landing):
+        stat = path.stat()
+        tables = sorted({t for m in route(path, mappings) for t in m.table_names()})
+        fingerprint[path.name] = [tables, stat.st_size, stat.st_mtime_ns]
     return fingerprint
 
 
@@ -52,7 +54,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         return dg.SkipReason(f"no new files in {warehouse.landing}")
     encoded = json.dumps(fingerprint, sort_keys=True)
     context.update_cursor(encoded)
-    entities_only = bool(previous) and all(fingerprint[name][0] in ENTITY_TABLES for name in changed)
+    entities_only = bool(previous) and all(
+        fingerprint[name][0] and set(fingerprint[name][0]) <= set(ENTITY_TABLES) for name in changed)
     return dg.RunRequest(run_key=hashlib.sha256(encoded.encode()).hexdigest()[:16],
                          asset_selection=entity_asset_keys() if entities_only else None,
                          tags={"salesfunnel/new_files": ", ".join(changed)[:200],

@@ -1,4 +1,5 @@
-"""Run settings: where files land, where the warehouse lives, the business time zone and the as-of date.
+"""Run settings: where files land and the mappings that read them, where the warehouse lives, the business
+time zone, the as-of date and the region of phone numbers without a country code.
 
 Read from the environment (SALESFUNNEL_*) for `dagster dev` and the schedule; the command line builds
 them from its flags. Relative defaults are under the repository's `data/` folder.
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TZ = "Europe/Moscow"
+DEFAULT_PHONE_REGION = "RU"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Settings:
     warehouse: Path
     business_tz: str = DEFAULT_TZ
     as_of: date | None = None  # None: the latest event date in the data
+    sources: tuple[Path, ...] = ()  # mapping files or folders, tried before the shipped sources/
+    phone_region: str = DEFAULT_PHONE_REGION  # where a number without a country code is from
 
     def __post_init__(self) -> None:
         try:
@@ -30,6 +34,12 @@ class Settings:
             raise ValueError(f"unknown time zone {self.business_tz!r}; use an IANA name such as Europe/Moscow") from exc
         object.__setattr__(self, "landing", Path(self.landing).resolve())
         object.__setattr__(self, "warehouse", Path(self.warehouse).resolve())
+        object.__setattr__(self, "sources", tuple(Path(p).resolve() for p in self.sources))
+        import phonenumbers
+
+        if self.phone_region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {self.phone_region!r}; use an ISO 3166 code such as RU")
+        object.__setattr__(self, "phone_region", self.phone_region.upper())
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,4 +49,6 @@ class Settings:
             warehouse=Path(os.environ.get("SALESFUNNEL_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb")),
             business_tz=os.environ.get("SALESFUNNEL_TZ", DEFAULT_TZ),
             as_of=date.fromisoformat(as_of) if as_of else None,
+            sources=tuple(Path(p) for p in os.environ.get("SALESFUNNEL_SOURCES", "").split(os.pathsep) if p),
+            phone_region=os.environ.get("SALESFUNNEL_PHONE_REGION", DEFAULT_PHONE_REGION),
         )

@@ -13,7 +13,8 @@ from pipelines.schedules import REFRESH_JOB, landing_sensor
 from pipelines.settings import Settings
 
 MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_deal_losses", "fct_losses_by_reason",
-         "fct_contracts_ending", "dim_clients", "dim_employees", "fct_identifier_checks",
+         "fct_contracts_ending", "dim_clients", "dim_employees", "fct_inbound_calls_daily", "fct_missed_calls",
+         "fct_call_linking", "fct_unlinked_calls", "fct_identifier_checks",
          "fct_identifier_quality_by_source", "fct_identifier_quality_by_type", "fct_entity_identifier_verdicts",
          "fct_entity_analysis", "fct_entity_analysis_by_bucket"]
 
@@ -25,8 +26,10 @@ def graph():
 
 def test_every_asset_is_defined(graph):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in TABLES} | {f"marts/{m}" for m in MARTS} | {
-        "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
+    staged = set(TABLES) - {"leads", "lead_callbacks"}
+    expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in staged} | {f"marts/{m}" for m in MARTS} | {
+        "raw/_load_ledger", "raw/phone_numbers", "staging/stg_client_phones", "intermediate/int_calls",
+        "intermediate/int_inbound_calls", "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
         "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
         "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months",
         "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats",
@@ -38,7 +41,7 @@ def test_marts_descend_from_the_ingestion_assets(graph):
     upstream = graph.get(dg.AssetKey(["marts", "fct_process_kpis"])).parent_keys
     assert dg.AssetKey(["intermediate", "int_process_events_sliced"]) in upstream
     staged_from = graph.get(dg.AssetKey(["staging", "stg_calls"])).parent_keys
-    assert staged_from == {dg.AssetKey(["raw", "calls"])}
+    assert staged_from == {dg.AssetKey(["raw", "calls"]), dg.AssetKey(["raw", "phone_numbers"])}
 
 
 def test_every_asset_has_a_description_and_an_owner(graph):
@@ -53,6 +56,7 @@ def test_checks_cover_ingestion_and_dbt_tests(graph):
     for table in TABLES:
         assert (f"raw/{table}", "rows_accounted") in checks
         assert (f"raw/{table}", "no_quarantined_rows") in checks
+    assert ("raw/_load_ledger", "no_rejected_files") in checks
     assert ("marts/fct_process_kpis",
             "unique_combination_fct_process_kpis_process__period_grain__period_start__slice_type__slice_value"
             ) in checks

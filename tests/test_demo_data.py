@@ -12,7 +12,8 @@ from stdnum.ru import inn, ogrn
 from pipelines.canonical import TABLES
 from pipelines.demo import identifiers as ids
 from pipelines.demo.generator import generate, write_demo_data
-from pipelines.ingest.loader import connect, landed_files, load_files
+from pipelines.ingest.loader import connect, load_landing
+from pipelines.ingest.mappings import MappingSet
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -68,8 +69,10 @@ def test_demo_data_reads_the_funnel_as_the_seed_describes(tmp_path):
 def test_files_load_with_only_the_planted_defects_quarantined(tmp_path):
     counts = write_demo_data(tmp_path / "landing", scale=0.01, seed=5)
     con = connect(tmp_path / "w.duckdb", "Europe/Moscow")
+    report = load_landing(con, tmp_path / "landing", MappingSet.load([]))
+    assert not report.rejected
     for table in TABLES:
-        [load] = load_files(con, table, landed_files(tmp_path / "landing", table))
+        [load] = report.for_table(table)
         assert load.rows_in == counts[table]
         if table != "calls":
             assert (load.rows_duplicate, load.rows_quarantined) == (0, 0), table

@@ -9,8 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.ingest.loader import IngestError, connect, landed_files, load_files
+from pipelines.ingest.loader import connect, load_file, load_landing, route
+from pipelines.ingest.mappings import MappingSet, source_locations
 from tests.conftest import WORKED_EXAMPLE, query
+
+MAPPINGS = MappingSet.load(source_locations())
 
 CALLS_HEADER = "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
 
@@ -29,10 +32,18 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_landed_files_match_table_names(tmp_path):
-    for name in ("calls.csv", "calls__2026-03.csv", "calls.parquet", "callsX.csv", "calls.txt", "clients.csv"):
-        write(tmp_path, name, "x\n")
-    assert [p.name for p in landed_files(tmp_path, "calls")] == ["calls.csv", "calls.parquet", "calls__2026-03.csv"]
+def load_files(con, table: str, paths: list[Path]):
+    """Load files the way a run does, returning the loads of `table`."""
+    return [load for path in paths for load in load_file(con, path, MAPPINGS) if load.table in (table, None)]
+
+
+def test_canonical_file_names_route_to_their_table(tmp_path):
+    names = ("calls.csv", "calls__2026-03.csv", "calls.parquet", "CALLS.CSV", "callsX.csv", "calls.txt",
+             "clients.csv", "calls (1).csv")
+    routed = {name: [t for m in route(tmp_path / name, MAPPINGS) for t in m.table_names()] for name in names}
+    assert routed == {"calls.csv": ["calls"], "calls__2026-03.csv": ["calls"], "calls.parquet": ["calls"],
+                      "CALLS.CSV": ["calls"], "callsX.csv": [], "calls.txt": ["calls"], "clients.csv": ["clients"],
+                      "calls (1).csv": []}
 
 
 def test_broken_rows_are_quarantined_with_file_line_and_reason(con, tmp_path):
@@ -88,12 +99,19 @@ def test_changed_row_is_stored_as_a_new_version(con, tmp_path):
         ("callback", 1), ("meeting_agreed", 2)]
 
 
-def test_missing_required_column_is_a_clear_error_and_other_files_still_load(con, tmp_path):
-    bad = write(tmp_path, "calls.csv", "call_id,direction\nK1,outbound\n")
-    good = write(tmp_path, "calls__ok.csv", CALLS_HEADER + "K2,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,BUSY,0,\n")
-    with pytest.raises(IngestError, match=r"calls.csv: missing required column\(s\) started_at, disposition"):
-        load_files(con, "calls", [bad, good])
+def test_missing_required_column_rejects_the_file_and_other_files_still_load(con, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing, "calls.csv", "call_id,direction\nK1,outbound\n")
+    write(landing, "calls__ok.csv", CALLS_HEADER + "K2,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,BUSY,0,\n")
+    report = load_landing(con, landing, MAPPINGS)
+    [rejected] = report.rejected
+    assert rejected.file_name == "calls.csv"
+    assert "no header with the columns canonical calls needs (call_id, started_at, direction, disposition)" \
+        in rejected.reason
+    assert "lacks started_at, disposition" in rejected.reason
     assert query(con, "SELECT call_id FROM raw.calls") == [("K2",)]
+    assert query(con, "SELECT file_name, status FROM raw._load_ledger ORDER BY load_id") == [
+        ("calls.csv", "rejected"), ("calls__ok.csv", "loaded")]
 
 
 def test_optional_columns_may_be_absent_and_unknown_ones_are_reported(con, tmp_path):
@@ -119,4 +137,4 @@ def test_rule_breaking_deal_stage_is_quarantined(con, tmp_path):
     [load] = load_files(con, "deal_stages", [path])
     assert load.rows_loaded == 1
     assert [r for (r,) in query(con, "SELECT reason FROM raw._quarantine ORDER BY line")] == [
-        "unknown stage: negotiation", "loss_reason on a stage other than lost"]
+        "unknown stage: negotiation", "loss_reason on a stage that is not a loss"]

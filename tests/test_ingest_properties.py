@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest.loader import connect, load_files
+from pipelines.ingest.loader import connect, load_file
+from pipelines.ingest.mappings import MappingSet
 
 HEADER = "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome"
 BREAKAGES = {
@@ -39,7 +40,7 @@ def test_every_row_is_loaded_duplicate_or_quarantined(kinds, minute):
         path = Path(folder) / "calls.csv"
         path.write_text(HEADER + "\n" + "\n".join(lines) + "\n")
         con = connect(Path(folder) / "w.duckdb", "Europe/Moscow")
-        [load] = load_files(con, "calls", [path])
+        [load] = load_file(con, path, MappingSet.load([]))
         quarantined = con.execute("SELECT line FROM raw._quarantine ORDER BY line").fetchall()
         quarantined_lines = [line for (line,) in quarantined]
         con.close()

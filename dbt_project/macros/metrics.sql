@@ -1,9 +1,19 @@
 {#- Arithmetic shared by the marts, defined once. -#}
 
-{#- A ratio that is NULL, never an error, when the denominator is 0 or NULL. -#}
+{#- A ratio that is NULL, never an error, when the denominator is 0 or NULL; in double precision
+    (dbt.type_float() is a 32-bit float on DuckDB and Spark: 1/3 would read 0.33333334). -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0))
+    (cast({{ numerator }} as {{ type_double() }}) / nullif(cast({{ denominator }} as {{ type_double() }}), 0))
 {%- endmacro %}
+
+{#- The 64-bit floating point type: `double` on DuckDB, Spark and Trino. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double{%- endmacro %}
+
+{% macro postgres__type_double() -%}double precision{%- endmacro %}
 
 {% macro percentile(expression, fraction) -%}
     {{ return(adapter.dispatch('percentile')(expression, fraction)) }}
@@ -16,4 +26,10 @@
 
 {% macro trino__percentile(expression, fraction) -%}
     approx_percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{#- How many rows meet a condition, as a bigint on every engine (a plain sum of 0/1 is a 128-bit
+    integer on DuckDB, which some clients cannot read). -#}
+{% macro count_where(condition) -%}
+    cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
 {%- endmacro %}

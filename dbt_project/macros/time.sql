@@ -15,8 +15,9 @@
     from_utc_timestamp({{ utc_timestamp }}, '{{ var("business_tz") }}')
 {%- endmacro %}
 
+{#- Cast before dividing: `x / 3600.0` is a decimal on Spark. -#}
 {% macro hours_between(start_ts, end_ts) -%}
-    ({{ dbt.datediff(start_ts, end_ts, 'second') }} / 3600.0)
+    (cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as {{ type_double() }}) / 3600)
 {%- endmacro %}
 
 {#- The reporting grains, as rows to cross join. -#}
@@ -42,4 +43,24 @@
         when 'week' then cast({{ dbt.dateadd('day', 7, start_expr) }} as date)
         when 'month' then cast({{ dbt.dateadd('month', 1, start_expr) }} as date)
     end
+{%- endmacro %}
+
+{#- ISO day of the week of a date: 1 = Monday ... 7 = Sunday. -#}
+{% macro iso_weekday(date_expr) -%}
+    {{ return(adapter.dispatch('iso_weekday')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(date_expr) -%}
+    extract(isodow from {{ date_expr }})
+{%- endmacro %}
+
+{#- Spark's dayofweek counts from Sunday = 1. -#}
+{% macro spark__iso_weekday(date_expr) -%}
+    ((dayofweek({{ date_expr }}) + 5) % 7 + 1)
+{%- endmacro %}
+
+{#- The next working day (Monday to Friday; public holidays are not modelled) after a date. -#}
+{% macro next_working_day(date_expr) -%}
+    cast({{ dbt.dateadd('day', 'case ' ~ iso_weekday(date_expr) ~ ' when 5 then 3 when 6 then 2 else 1 end',
+                        date_expr) }} as date)
 {%- endmacro %}

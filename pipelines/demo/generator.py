@@ -103,6 +103,21 @@ def _employees(rng: np.random.Generator, scale: float) -> pd.DataFrame:
     })
 
 
+def _mobile_digits(client_idx: np.ndarray) -> np.ndarray:
+    """The ten digits after +7 of each client's mobile number (unique per client at any scale here)."""
+    return np.char.zfill((9_000_000_000 + client_idx * 7919 % 999_999_999).astype(str), 10)
+
+
+def _written_as_people_do(rng: np.random.Generator, digits: np.ndarray) -> np.ndarray:
+    """A Russian number the way a CRM holds it: `8 (900) 123-45-67`, `+7 900 123 45 67` or `89001234567`."""
+    d = pd.Series(digits)
+    code, first, second, third = d.str[0:3], d.str[3:6], d.str[6:8], d.str[8:10]
+    bracketed = "8 (" + code + ") " + first + "-" + second + "-" + third
+    spaced = "+7 " + code + " " + first + " " + second + " " + third
+    style = rng.integers(0, 3, len(digits))
+    return np.where(style == 0, bracketed, np.where(style == 1, spaced, "8" + d)).astype(str)
+
+
 def _clients(rng: np.random.Generator, scale: float) -> pd.DataFrame:
     n = max(50, round(CLIENTS_PER_SF * scale))
     client_type = _choice(rng, np.array(["legal_entity", "sole_proprietor", "individual"]), n,
@@ -129,7 +144,18 @@ def _clients(rng: np.random.Generator, scale: float) -> pd.DataFrame:
         "equipment": _choice(rng, EQUIPMENT, n),
         "revenue_tier": _choice(rng, np.array(["A", "B", "C", "D"]), n, np.array([10, 25, 40, 25.0])),
         "created_at": _dates(created),
+        "phone": _client_phones(rng, n),
     })
+
+
+def _client_phones(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Most clients have their mobile number in the CRM, written in one of the usual ways; some a second,
+    city number too; a few none."""
+    mobile = _written_as_people_do(rng, _mobile_digits(np.arange(n)))
+    city = np.char.add("+7 495 ", np.char.zfill(rng.integers(0, 9_999_999, n).astype(str), 7))
+    two = rng.random(n) < 0.05
+    phones = np.where(two, np.char.add(np.char.add(mobile, "; "), city), mobile)
+    return np.where(rng.random(n) < 0.03, "", phones)
 
 
 def _next_working_time(rng: np.random.Generator, earliest: np.ndarray, not_before: np.ndarray) -> np.ndarray:
@@ -176,7 +202,14 @@ def _calls(rng: np.random.Generator, scale: float, employees: pd.DataFrame, clie
     # Callers work through a client list: a client is called several times over the year.
     client_idx = rng.integers(0, len(clients), n)
     client_ids = clients.client_id.to_numpy()[client_idx]
-    phones = np.char.add("+7", np.char.zfill((9_000_000_000 + client_idx * 7919 % 999_999_999).astype(str), 10))
+    phones = np.char.add("+7", _mobile_digits(client_idx))
+    # Some PBX exports carry the number but no client id: the pipeline links those by phone; a few numbers
+    # are of nobody in the CRM.
+    no_id = rng.random(n) < 0.04
+    strangers = rng.random(n) < 0.005
+    phones = np.where(strangers, np.char.add("+7 812 ", np.char.zfill(rng.integers(0, 9_999_999, n).astype(str), 7)),
+                      phones)
+    client_ids = np.where(no_id | strangers, "", client_ids)
     calls = pd.DataFrame({
         "call_id": np.char.add("K", np.char.zfill(np.arange(1, n + 1).astype(str), 8)),
         "started_at": _iso_local(started),
@@ -187,9 +220,49 @@ def _calls(rng: np.random.Generator, scale: float, employees: pd.DataFrame, clie
         "disposition": disposition,
         "duration_s": np.where(answered, rng.gamma(2.0, 90.0, n).astype(int) + 5, 0),
         "outcome": outcome,
+        "linked_id": "",
     })
+    calls, legs = _ring_group_legs(rng, calls, employees)
+    calls = pd.concat([calls, _callbacks(rng, calls), legs], ignore_index=True).sort_values("started_at",
+                                                                                           kind="stable")
     agreed = (~inbound) & (outcome == "meeting_agreed")
-    return calls, started[agreed], client_ids[agreed]
+    return calls, started[agreed], np.where(client_ids == "", clients.client_id.to_numpy()[client_idx],
+                                             client_ids)[agreed]
+
+
+def _callbacks(rng: np.random.Generator, calls: pd.DataFrame) -> pd.DataFrame:
+    """Most missed inbound calls are called back the same or the next working day; some never are."""
+    missed = calls[(calls.direction == "inbound") & (calls.disposition != "ANSWERED")]
+    back = missed[rng.random(len(missed)) < 0.6]
+    when = pd.to_datetime(back.started_at.str[:19]).to_numpy().astype("datetime64[s]") - MSK_OFFSET
+    later = _next_working_time(rng, when + rng.integers(1, 30, len(back)) * HOUR, when)
+    n = len(back)
+    answered = rng.random(n) < 0.7
+    return pd.DataFrame({
+        "call_id": np.char.add("KB", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        "started_at": _iso_local(later),
+        "direction": "outbound",
+        "employee_id": back.employee_id.to_numpy(),
+        "client_id": back.client_id.to_numpy(),
+        "client_phone": back.client_phone.to_numpy(),
+        "disposition": np.where(answered, "ANSWERED", "NO ANSWER"),
+        "duration_s": np.where(answered, rng.gamma(2.0, 60.0, n).astype(int) + 5, 0),
+        "outcome": np.where(answered, _choice(rng, np.array(["callback", "refused", "no_decision"]), n), ""),
+        "linked_id": "",
+    })
+
+
+def _ring_group_legs(rng: np.random.Generator, calls: pd.DataFrame,
+                     employees: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An inbound call rings a group: a third ring a second phone too, which the CDR writes as a second
+    leg (NO ANSWER) with the same linkedid. Returns the calls with their linkedid and the extra legs."""
+    grouped = (calls.direction == "inbound").to_numpy() & (rng.random(len(calls)) < 0.33)
+    calls = calls.assign(linked_id=np.where(grouped, calls.call_id, ""))
+    first = calls[grouped]
+    callers = employees[employees.role == "caller"].employee_id.to_numpy()
+    legs = first.assign(call_id=first.call_id + "-2", employee_id=callers[rng.integers(0, len(callers), len(first))],
+                        disposition="NO ANSWER", duration_s=0, outcome="")
+    return calls, legs
 
 
 def _deal_stages(rng: np.random.Generator, employees: pd.DataFrame, agreed_at: np.ndarray,

@@ -1,25 +1,43 @@
-"""One Dagster asset per canonical table: load its landed files, report the row accounting.
+"""Ingestion as one Dagster step: every landed file routed to its mapping and loaded, one asset per
+canonical table (`raw/<table>`, the keys dagster-dbt gives the dbt sources) plus the ledger.
 
-Asset keys are `raw/<table>`, the keys dagster-dbt gives the dbt sources, so the graph runs from the
-files through staging to the marts.
+A bad file never fails the step: it is rejected with its reason in the ledger, and the ledger's
+`no_rejected_files` check (WARN) shows it; every other file loads and every mart is built.
 """
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.canonical import TABLES
-from pipelines.ingest.loader import FileLoad, landed_files, load_files
+from pipelines.ingest.loader import FileLoad, LandingReport, load_landing
 from pipelines.resources import WarehouseResource
 
 INGEST_GROUP = "ingest"
+LEDGER_KEY = dg.AssetKey(["raw", "_load_ledger"])
 ROWS_ACCOUNTED = "rows_accounted"
 NO_QUARANTINE = "no_quarantined_rows"
+NO_REJECTED_FILES = "no_rejected_files"
 QUARANTINE_SAMPLE = 5
+OWNERS = ["team:sales-ops-analytics"]
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
 
 
 def _files_table(loads: list[FileLoad]) -> str:
-    lines = ["| file | status | in | loaded | duplicate | quarantined |", "|---|---|---|---|---|---|"]
-    lines += [f"| {f.file_name} | {f.status} | {f.rows_in} | {f.rows_loaded} | {f.rows_duplicate} | "
-              f"{f.rows_quarantined} |" for f in loads]
+    lines = ["| file | status | mapping | in | loaded | duplicate | quarantined | filtered | how it was read |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {f.file_name} | {f.status} | {f.source} | {f.rows_in} | {f.rows_loaded} | {f.rows_duplicate} | "
+              f"{f.rows_quarantined} | {f.rows_filtered} | {f.notes} |" for f in loads]
+    return "\n".join(lines)
+
+
+def _rejected_table(rejected: list[FileLoad]) -> str:
+    lines = ["| file | mapping tried | reason |", "|---|---|---|"]
+    lines += [f"| {f.file_name} | {f.source} | {f.reason.replace('|', '/')} |" for f in rejected]
     return "\n".join(lines)
 
 
@@ -30,63 +48,93 @@ def _quarantine_sample(con, load_ids: list[int]) -> list[dict]:
     return [{"file": f, "line": line, "reason": r} for f, line, r in rows]
 
 
-def build_raw_table_asset(table_name: str) -> dg.AssetsDefinition:
-    table = TABLES[table_name]
-
-    @dg.asset(
-        key=dg.AssetKey(["raw", table_name]),
-        group_name=INGEST_GROUP,
-        kinds={"duckdb", "python"},
-        owners=["team:sales-ops-analytics"],
-        description=(
-            f"Canonical table `{table_name}` (key: {', '.join(table.key)}), loaded from "
-            f"`{table_name}.csv|.parquet` or `{table_name}__*.csv|.parquet` in the landing folder. "
-            "Files already loaded (same sha256) are skipped; exact duplicate rows are counted once; "
-            "rows that break a rule go to raw._quarantine with file, line and reason."
-        ),
-        check_specs=[
-            dg.AssetCheckSpec(ROWS_ACCOUNTED, asset=dg.AssetKey(["raw", table_name]),
-                              description="rows in = loaded + duplicates + quarantined, for every file of the run"),
-            dg.AssetCheckSpec(NO_QUARANTINE, asset=dg.AssetKey(["raw", table_name]),
-                              description="no row of this run's files went to quarantine (warning only)"),
-        ],
-    )
-    def raw_table(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        files = landed_files(warehouse.landing, table_name)
-        with warehouse.connect() as con:
-            loads = load_files(con, table_name, files)
-            new = [f for f in loads if f.status == "loaded"]
-            sample = _quarantine_sample(con, [f.load_id for f in new])
-            stored = con.execute(f"SELECT count(*) FROM raw.{table_name}").fetchall()[0][0]
-
-        totals = {k: sum(getattr(f, k) for f in new)
-                  for k in ("rows_in", "rows_loaded", "rows_duplicate", "rows_quarantined")}
-        unbalanced = [f.file_name for f in new
-                      if f.rows_in != f.rows_loaded + f.rows_duplicate + f.rows_quarantined]
-        if not files:
-            context.log.warning(f"no files for {table_name} in {warehouse.landing}")
-        return dg.MaterializeResult(
-            metadata={
-                **totals,
-                "files_loaded": len(new),
-                "files_skipped": len(loads) - len(new),
-                "rows_stored": stored,
-                "files": dg.MetadataValue.md(_files_table(loads) if loads else "no files landed"),
-                "landing": dg.MetadataValue.path(str(warehouse.landing)),
-            },
-            check_results=[
-                dg.AssetCheckResult(check_name=ROWS_ACCOUNTED, passed=not unbalanced,
-                                    severity=dg.AssetCheckSeverity.ERROR,
-                                    metadata={"unbalanced_files": ", ".join(unbalanced) or "none"}),
-                dg.AssetCheckResult(check_name=NO_QUARANTINE, passed=totals["rows_quarantined"] == 0,
-                                    severity=dg.AssetCheckSeverity.WARN,
-                                    metadata={"rows_quarantined": totals["rows_quarantined"],
-                                              "sample": dg.MetadataValue.json(sample)}),
-            ],
-        )
-
-    return raw_table
+def _table_results(con, table: str, loads: list[FileLoad], landing: Path) -> Iterator:
+    new = [f for f in loads if f.status == "loaded"]
+    totals = {k: sum(getattr(f, k) for f in new)
+              for k in ("rows_in", "rows_loaded", "rows_duplicate", "rows_quarantined", "rows_filtered")}
+    unbalanced = [f.file_name for f in new if not f.balanced]
+    stored = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
+    key = raw_key(table)
+    yield dg.MaterializeResult(asset_key=key, metadata={
+        **totals,
+        "files_loaded": len(new),
+        "files_skipped": len(loads) - len(new),
+        "rows_stored": stored,
+        "files": dg.MetadataValue.md(_files_table(loads) if loads else "no files for this table"),
+        "landing": dg.MetadataValue.path(str(landing)),
+    })
+    yield dg.AssetCheckResult(asset_key=key, check_name=ROWS_ACCOUNTED, passed=not unbalanced,
+                              severity=dg.AssetCheckSeverity.ERROR,
+                              metadata={"unbalanced_files": ", ".join(unbalanced) or "none"})
+    yield dg.AssetCheckResult(asset_key=key, check_name=NO_QUARANTINE, passed=totals["rows_quarantined"] == 0,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"rows_quarantined": totals["rows_quarantined"],
+                                        "sample": dg.MetadataValue.json(
+                                            _quarantine_sample(con, [f.load_id for f in new]))})
 
 
-raw_table_assets = [build_raw_table_asset(name) for name in TABLES]
-defs = dg.Definitions(assets=raw_table_assets)
+def _ledger_results(report: LandingReport) -> Iterator:
+    rejected = report.rejected
+    yield dg.MaterializeResult(asset_key=LEDGER_KEY, metadata={
+        "files_loaded": len({f.file_name for f in report.loads if f.status == "loaded"}),
+        "files_skipped": len({f.file_name for f in report.loads if f.status == "skipped"}),
+        "files_rejected": len(rejected),
+        "rejected": dg.MetadataValue.md(_rejected_table(rejected) if rejected else "none"),
+        "ignored": ", ".join(report.ignored) or "none",
+    })
+    yield dg.AssetCheckResult(asset_key=LEDGER_KEY, check_name=NO_REJECTED_FILES, passed=not rejected,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              description="every file in the landing folder was read and mapped",
+                              metadata={"rejected": dg.MetadataValue.json(
+                                  [{"file": f.file_name, "reason": f.reason} for f in rejected])})
+
+
+@dg.multi_asset(
+    name="ingest_landing",
+    specs=[
+        *(dg.AssetSpec(
+            raw_key(name), group_name=INGEST_GROUP, kinds={"duckdb", "python"}, owners=OWNERS, skippable=True,
+            description=(
+                f"Canonical table `{name}` (key: {', '.join(table.key)}), loaded from the landing folder: "
+                f"files named `{name}.csv|.parquet|.xlsx` or `{name}__*`, and exports that a source mapping "
+                "(sources/*.yml) turns into this table. Files already loaded (same content and mapping) are "
+                "skipped; exact duplicate rows are counted once; rows that break a rule go to raw._quarantine "
+                "with file, line and reason."))
+          for name, table in TABLES.items()),
+        dg.AssetSpec(LEDGER_KEY, group_name=INGEST_GROUP, kinds={"duckdb"}, owners=OWNERS, skippable=True,
+                     description="Every landed file's fate: which mapping read it and how, rows in, loaded, "
+                                 "duplicate, quarantined and filtered; or why it was rejected."),
+    ],
+    check_specs=[
+        *(dg.AssetCheckSpec(ROWS_ACCOUNTED, asset=raw_key(t),
+                            description="rows in = loaded + duplicates + quarantined + filtered, for every file")
+          for t in TABLES),
+        *(dg.AssetCheckSpec(NO_QUARANTINE, asset=raw_key(t),
+                            description="no row of this run's files went to quarantine (warning only)")
+          for t in TABLES),
+        dg.AssetCheckSpec(NO_REJECTED_FILES, asset=LEDGER_KEY,
+                          description="no landed file was rejected as a whole (warning only)"),
+    ],
+    can_subset=True,
+)
+def ingest_landing(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    selected = {k.path[1] for k in context.selected_asset_keys if k != LEDGER_KEY}
+    tables = None if selected == set(TABLES) else selected
+    with warehouse.connect() as con:
+        report = load_landing(con, warehouse.landing, warehouse.mappings(), tables=tables,
+                              workdir=Path(warehouse.path).parent / ".ingest")
+        for load in report.rejected:
+            context.log.warning(f"rejected {load.file_name}: {load.reason}")
+        if not landing_has_files(warehouse.landing):
+            context.log.warning(f"no files in {warehouse.landing}")
+        for table in sorted(selected):
+            yield from _table_results(con, table, report.for_table(table), warehouse.landing)
+    if LEDGER_KEY in context.selected_asset_keys:
+        yield from _ledger_results(report)
+
+
+def landing_has_files(landing: Path) -> bool:
+    return Path(landing).is_dir() and any(p.is_file() for p in Path(landing).iterdir())
+
+
+defs = dg.Definitions(assets=[ingest_landing])

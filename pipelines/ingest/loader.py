@@ -1,59 +1,84 @@
-"""Load landed CSV/Parquet files into the warehouse's `raw` schema, with a ledger and a quarantine.
+"""Load landed files into the warehouse's `raw` schema, with a ledger and a quarantine.
 
-One file is one transaction: its rows are read by DuckDB as text, typed and checked against the
-canonical rules (`pipelines.canonical`), and split three ways: loaded, exact duplicates (counted, not
-stored again) and quarantined (stored in `raw._quarantine` with file, line and reason). A file whose
-sha256 is already in `raw._load_ledger` for the table is skipped, so loading it twice changes nothing.
+Each file in the landing folder is routed to the first mapping (`pipelines/ingest/mappings.py`) that
+matches its name and can read it; its records become canonical rows (`translate.py`), which are typed,
+checked against the canonical rules and split four ways: loaded, exact duplicates (counted, not stored
+again), quarantined (stored in `raw._quarantine` with file, line and reason) and filtered (dropped by a
+row filter of the mapping, counted). One file is one transaction. A file that cannot be read or mapped,
+or that no mapping claims, is rejected whole: one ledger row with its reason, nothing else changes and
+every other file loads. A file whose content (and mapping) is already in `raw._load_ledger` is skipped,
+so loading it twice changes nothing.
 
 `raw.<table>` keeps every version of a key that differed in content; staging picks the latest one.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.canonical import TABLES, Column, Table
+from pipelines.canonical import STAGE_ORDER_TOLERANCE, TABLES, Table, stage_catalog
+from pipelines.ingest.mappings import (
+    DATA_SUFFIXES,
+    Lookup,
+    MappingSet,
+    SourceMapping,
+    TableMapping,
+    normalise_name,
+)
+from pipelines.ingest.reading import Rejected, SourceRead, read_source, refuse_outright, sql_ident, sql_text
+from pipelines.ingest.translate import SQL_TYPES, MappingSqlError, checked_rows_sql, lookup_table
 
-SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet")
 RAW_SCHEMA = "raw"
-_SQL_TYPES = {"text": "VARCHAR", "timestamp": "TIMESTAMP", "date": "DATE", "integer": "BIGINT",
-              "number": "DOUBLE"}
-_SEP = "chr(31)"  # unit separator: cannot occur in a trimmed CSV field by accident
-
-
-class IngestError(Exception):
-    """A file that cannot be loaded at all (unreadable, or missing a required column)."""
+# Names of files still being written by a copy, a browser or an editor: left alone until renamed.
+IN_PROGRESS = ("*.part", "*.partial", "*.tmp", "*.crdownload", "*.download", "~$*", "*~", "*.swp")
+_LEDGER_COLUMNS = {
+    "load_id": "BIGINT", "table_name": "VARCHAR", "file_name": "VARCHAR", "file_sha256": "VARCHAR",
+    "loaded_at": "TIMESTAMP", "rows_in": "BIGINT", "rows_loaded": "BIGINT", "rows_duplicate": "BIGINT",
+    "rows_quarantined": "BIGINT", "status": "VARCHAR DEFAULT 'loaded'", "source": "VARCHAR",
+    "fingerprint": "VARCHAR", "rows_filtered": "BIGINT DEFAULT 0", "reason": "VARCHAR", "notes": "VARCHAR"}
 
 
 @dataclass(frozen=True)
 class FileLoad:
-    table: str
+    table: str | None
     file_name: str
     sha256: str
-    status: str  # loaded | skipped (same content already loaded)
+    status: str  # loaded | skipped (same content and mapping already loaded) | rejected
+    source: str = ""  # the mapping that read it
     load_id: int | None = None
     rows_in: int = 0
     rows_loaded: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    rows_filtered: int = 0
+    reason: str = ""  # why a file was rejected
+    notes: str = ""  # how it was read: encoding, delimiter, header line, title lines, filters
     ignored_columns: str = ""
 
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_loaded + self.rows_duplicate + self.rows_quarantined + self.rows_filtered
 
-def landed_files(landing: Path, table: str) -> list[Path]:
-    """Files for `table` in the landing folder: `<table>.<ext>` or `<table>__<anything>.<ext>`."""
-    found = []
-    for path in sorted(Path(landing).iterdir()) if Path(landing).is_dir() else []:
-        name = path.name
-        suffix = next((s for s in SUPPORTED_SUFFIXES if name.endswith(s)), None)
-        if path.is_file() and suffix:
-            stem = name[: -len(suffix)]
-            if stem == table or stem.startswith(f"{table}__"):
-                found.append(path)
-    return found
+
+@dataclass
+class LandingReport:
+    loads: list[FileLoad] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # hidden, still being copied, lookup-only, folders
+
+    @property
+    def rejected(self) -> list[FileLoad]:
+        return [f for f in self.loads if f.status == "rejected"]
+
+    def for_table(self, table: str) -> list[FileLoad]:
+        return [f for f in self.loads if f.table == table]
 
 
 def file_sha256(path: Path) -> str:
@@ -75,53 +100,22 @@ def connect(warehouse: Path, business_tz: str) -> duckdb.DuckDBPyConnection:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, or bring an older one up to date (new columns are added, never dropped)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-    con.execute(f"""
-        CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._load_ledger (
-            load_id BIGINT, table_name VARCHAR, file_name VARCHAR, file_sha256 VARCHAR,
-            loaded_at TIMESTAMP, rows_in BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT,
-            rows_quarantined BIGINT)""")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._load_ledger (load_id BIGINT)")
+    for name, sql_type in _LEDGER_COLUMNS.items():
+        con.execute(f"ALTER TABLE {RAW_SCHEMA}._load_ledger ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+    con.execute(f"UPDATE {RAW_SCHEMA}._load_ledger SET fingerprint = file_sha256 WHERE fingerprint IS NULL")
     con.execute(f"""
         CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._quarantine (
             load_id BIGINT, table_name VARCHAR, file_name VARCHAR, line BIGINT, reason VARCHAR,
             record VARCHAR)""")
     for table in TABLES.values():
-        cols = ", ".join(f"{c.name} {_SQL_TYPES[c.kind]}" for c in table.columns)
-        con.execute(f"""
-            CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table.name} (
-                {cols}, _load_id BIGINT, _file VARCHAR, _line BIGINT, _row_hash VARCHAR)""")
-
-
-def load_files(con: duckdb.DuckDBPyConnection, table_name: str, files: list[Path]) -> list[FileLoad]:
-    """Load each file of one table; file-level errors are raised after the other files are in."""
-    table = TABLES[table_name]
-    loads, errors = [], []
-    for path in files:
-        try:
-            loads.append(load_file(con, table, Path(path)))
-        except IngestError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise IngestError("; ".join(errors))
-    return loads
-
-
-def load_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> FileLoad:
-    sha = file_sha256(path)
-    seen = _scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._load_ledger WHERE table_name = ? AND file_sha256 = ?",
-                   [table.name, sha])
-    if seen:
-        return FileLoad(table.name, path.name, sha, "skipped")
-
-    present = _read_as_text(con, path)  # temp tables only: outside the transaction
-    con.execute("BEGIN TRANSACTION")
-    try:
-        load = _load_new_file(con, table, path, sha, present)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return load
+        con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table.name} (_load_id BIGINT, _file VARCHAR, "
+                    "_line BIGINT, _row_hash VARCHAR)")
+        for col in table.columns:
+            con.execute(f"ALTER TABLE {RAW_SCHEMA}.{table.name} ADD COLUMN IF NOT EXISTS {col.name} "
+                        f"{SQL_TYPES[col.kind]}")
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
@@ -129,153 +123,305 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return con.execute(sql, params or []).fetchall()[0][0]
 
 
-def _load_new_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str,
-                   present: set[str]) -> FileLoad:
-    missing = [c for c in table.required_columns if c not in present]
-    if missing:
-        raise IngestError(
-            f"{path.name}: missing required column(s) {', '.join(missing)} for table {table.name}; "
-            f"the file has {', '.join(sorted(present)) or 'no columns'}")
-    ignored = sorted(set(present) - set(table.column_names))
+# ---------------------------------------------------------------------------------------------------
+# The landing folder
 
+def is_in_progress(name: str) -> bool:
+    return name.startswith(".") or any(fnmatch.fnmatch(name.casefold(), p) for p in IN_PROGRESS)
+
+
+def landing_entries(landing: Path) -> list[Path]:
+    """Everything directly in the landing folder that is not hidden or still being written."""
+    landing = Path(landing)
+    if not landing.is_dir():
+        return []
+    return [p for p in sorted(landing.iterdir()) if not is_in_progress(p.name)]
+
+
+def route(path: Path, mappings: MappingSet) -> list[SourceMapping]:
+    """The mappings whose file patterns match `path`, in the order they are tried."""
+    return mappings.candidates(path.name)
+
+
+def claimed(path: Path, mappings: MappingSet) -> bool:
+    """Whether anything in the landing folder at `path` is for this pipeline (a data file, a lookup, or
+    something named like one): what is not gets reported as unrecognised."""
+    return bool(route(path, mappings)) or path.name.casefold() in mappings.lookup_file_names()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading
+
+def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, mappings: MappingSet,
+                 tables: set[str] | None = None, workdir: Path | None = None) -> LandingReport:
+    """Load every file of the landing folder (only into `tables` when given); never raises for a file."""
+    report = LandingReport()
+    for path in landing_entries(landing):
+        candidates = route(path, mappings)
+        if not candidates:
+            if path.name.casefold() in mappings.lookup_file_names():
+                report.ignored.append(f"{path.name} (a lookup file)")
+            elif path.is_dir() and not path.name.casefold().endswith(DATA_SUFFIXES):
+                report.ignored.append(f"{path.name}/ (a folder)")
+            elif tables is None:  # an entity-only run leaves the reporting of strangers to full runs
+                report.loads.append(_reject(con, path, "", _unrecognised(path, mappings)))
+            continue
+        wanted = [c for c in candidates if tables is None or set(c.table_names()) & tables]
+        if wanted:
+            report.loads.extend(load_path(con, path, wanted, tables, workdir))
+    return report
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, mappings: MappingSet,
+              workdir: Path | None = None) -> list[FileLoad]:
+    """Load one file as a run would (the preview and the tests use it)."""
+    path = Path(path)
+    candidates = route(path, mappings)
+    if not candidates:
+        return [_reject(con, path, "", _unrecognised(path, mappings))]
+    return load_path(con, path, candidates, workdir=workdir)
+
+
+def _unrecognised(path: Path, mappings: MappingSet) -> str:
+    return (f"no mapping matches the name {path.name!r}: name a canonical file <table>.csv or "
+            f"<table>__<anything>.csv (tables: {', '.join(TABLES)}), or add a mapping for it "
+            f"(sources/README.md; mappings in use: {len([m for m in mappings.mappings if not m.canonical])})")
+
+
+def load_path(con: duckdb.DuckDBPyConnection, path: Path, candidates: list[SourceMapping],
+              tables: set[str] | None = None, workdir: Path | None = None) -> list[FileLoad]:
+    """Load one landed file with the first of `candidates` that can read it; else reject it."""
+    refusal = refuse_outright(path)
+    if refusal:
+        return [_reject(con, path, candidates[0].name, refusal)]
+    sha = file_sha256(path)
+    reasons = []
+    with _workdir(workdir) as scratch:
+        for mapping in candidates:
+            try:
+                fingerprint = _fingerprint(sha, mapping, path)
+                todo = [t for t in mapping.tables if (tables is None or t.table in tables)]
+                pending = [t for t in todo if not _already_loaded(con, t.table, fingerprint)]
+                if not pending:
+                    return [FileLoad(t.table, path.name, sha, "skipped", mapping.name) for t in todo]
+                lookup_columns = _read_lookups(con, mapping, path, scratch)
+                read = read_source(con, path, mapping, scratch)
+                done = [FileLoad(t.table, path.name, sha, "skipped", mapping.name) for t in todo if t not in pending]
+                return done + _load_tables(con, path, sha, fingerprint, mapping, pending, read, lookup_columns)
+            except (Rejected, MappingSqlError) as exc:
+                reasons.append((mapping.name, str(exc)))
+    if len(reasons) == 1:
+        return [_reject(con, path, reasons[0][0], reasons[0][1])]
+    return [_reject(con, path, "", "no mapping can read it: " + " | ".join(f"{m}: {r}" for m, r in reasons))]
+
+
+@contextmanager
+def _workdir(workdir: Path | None) -> Iterator[Path]:
+    """A scratch folder for UTF-8 copies of files in other encodings, removed afterwards."""
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ingest-", dir=workdir) as scratch:
+        yield Path(scratch)
+
+
+def _lookup_path(mapping: SourceMapping, lookup: Lookup, data_path: Path) -> Path | None:
+    """The lookup's file: beside the data file first, then beside the mapping (None: optional, absent)."""
+    places = [data_path.parent] + ([mapping.origin.parent] if mapping.origin else [])
+    for place in places:
+        found = sorted(place.glob(lookup.file)) if any(ch in lookup.file for ch in "*?[") else [place / lookup.file]
+        found = [f for f in found if f.is_file()]
+        if found:
+            return found[-1]
+    if lookup.optional:
+        return None
+    raise Rejected(f"needs the lookup file {lookup.file} beside it or beside {mapping.origin or 'the mapping'}; "
+                   "not found (it is tried again on the next run)")
+
+
+def _fingerprint(sha: str, mapping: SourceMapping, path: Path) -> str:
+    """What decides whether a load can be skipped: the file's bytes, and for a mapped file also the
+    mapping and its lookup files (a changed mapping or lookup reloads the file)."""
+    if mapping.canonical:
+        return sha
+    lookups = [_lookup_path(mapping, lk, path) for lk in mapping.lookups]
+    parts = [sha, mapping.fingerprint] + [file_sha256(p) if p else "absent" for p in lookups]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str) -> bool:
+    return bool(_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._load_ledger WHERE table_name = ? "
+                             "AND fingerprint = ? AND status = 'loaded'", [table, fingerprint]))
+
+
+def _read_lookups(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path,
+                  scratch: Path) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for lk in mapping.lookups:
+        lk_path = _lookup_path(mapping, lk, path)
+        if lk_path is None:  # optional and absent: an empty table with the columns the mapping reads
+            named = [lk.key, *mapping.lookup_columns_used(lk.name)]
+            listed = ", ".join(f"CAST(NULL AS VARCHAR) AS {sql_ident(c)}" for c in dict.fromkeys(named))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {lookup_table(lk.name)} AS SELECT {listed}, 0 AS _line "
+                        "LIMIT 0")
+            columns[lk.name] = list(dict.fromkeys(named))
+            continue
+        plain = SourceMapping(name=f"lookup {lk.name} ({lk_path.name})", files=(), tables=())
+        try:
+            read = read_source(con, lk_path, plain, scratch / lk.name, expected=[lk.key])
+        except Rejected as exc:
+            raise Rejected(f"its lookup file {lk_path.name} cannot be read: {exc}") from exc
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {lookup_table(lk.name)} AS SELECT * FROM _src")
+        columns[lk.name] = read.columns
+    return columns
+
+
+def _load_tables(con: duckdb.DuckDBPyConnection, path: Path, sha: str, fingerprint: str, mapping: SourceMapping,
+                 pending: list[TableMapping], read: SourceRead,
+                 lookup_columns: dict[str, list[str]]) -> list[FileLoad]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        loads = []
+        for table_mapping in pending:
+            table = TABLES[table_mapping.table]
+            try:
+                con.execute(checked_rows_sql(table, mapping, table_mapping, read.columns, lookup_columns))
+            except duckdb.Error as exc:  # an expression of the mapping that DuckDB refuses
+                raise MappingSqlError(f"table {table.name}: {str(exc).splitlines()[0]}") from exc
+            _apply_table_rules(con, table)
+            loads.append(_store(con, table, path, sha, fingerprint, mapping, read))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return loads
+
+
+def _key_match(table: Table, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in table.key)
+
+
+def _apply_table_rules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Rules over several rows: two different rows for one key in the same file contradict each other
+    (both are quarantined: which one is right is for the source to say); and a deal's stage history
+    must follow the chain (a stage first entered before an earlier stage's first entry, by more than
+    STAGE_ORDER_TOLERANCE)."""
+    key = ", ".join(table.key)
+    con.execute(f"""
+        UPDATE _checked SET _reason = 'conflicting rows for the same key in this file (lines ' || c.lines || ')'
+        FROM (
+            SELECT {key}, string_agg(DISTINCT CAST(_line AS VARCHAR), ', ') AS lines
+            FROM _checked WHERE _reason IS NULL AND _filter IS NULL
+            GROUP BY {key} HAVING min(_row_hash) <> max(_row_hash)
+        ) AS c
+        WHERE {_key_match(table, '_checked', 'c')} AND _checked._reason IS NULL AND _checked._filter IS NULL""")
+    if table.name == "deal_stages":
+        _apply_stage_order_rule(con)
+
+
+def _apply_stage_order_rule(con: duckdb.DuckDBPyConnection) -> None:
+    chain = ", ".join(f"({sql_text(s.stage)}, {s.order})" for s in stage_catalog() if not s.is_lost)
+    con.execute(f"""
+        UPDATE _checked SET _reason = v.reason
+        FROM (
+            WITH entries AS (
+                SELECT deal_id, stage, entered_at FROM _checked
+                WHERE _reason IS NULL AND _filter IS NULL AND entered_at IS NOT NULL
+                UNION ALL
+                SELECT deal_id, stage, entered_at FROM {RAW_SCHEMA}.deal_stages
+                WHERE entered_at IS NOT NULL AND deal_id IN (SELECT deal_id FROM _checked)
+            ), firsts AS (
+                SELECT e.deal_id, e.stage, c.stage_order, min(e.entered_at) AS first_at
+                FROM entries AS e JOIN (VALUES {chain}) AS c(stage, stage_order) ON c.stage = e.stage
+                GROUP BY ALL
+            )
+            SELECT later.deal_id,
+                   min('stage history out of order: ' || later.stage || ' at ' || later.first_at || ' before '
+                       || earlier.stage || ' at ' || earlier.first_at) AS reason
+            FROM firsts AS later JOIN firsts AS earlier
+                ON earlier.deal_id = later.deal_id AND earlier.stage_order < later.stage_order
+                AND earlier.first_at > later.first_at + INTERVAL '{STAGE_ORDER_TOLERANCE}'
+            GROUP BY later.deal_id
+        ) AS v
+        WHERE _checked.deal_id = v.deal_id AND _checked._reason IS NULL AND _checked._filter IS NULL""")
+
+
+def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, fingerprint: str,
+           mapping: SourceMapping, read: SourceRead) -> FileLoad:
     load_id = _scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
-    con.execute(_checked_sql(table, present))
-    typed_cols = ", ".join(table.column_names)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _classified AS
         SELECT *,
             CASE
+                WHEN _filter IS NOT NULL THEN 'filtered'
                 WHEN _reason IS NOT NULL THEN 'quarantined'
-                WHEN row_number() OVER (PARTITION BY _row_hash, _reason IS NULL ORDER BY _line) > 1
-                    THEN 'duplicate'
+                WHEN row_number() OVER (PARTITION BY _row_hash, _reason IS NULL AND _filter IS NULL
+                                        ORDER BY _line, _template) > 1 THEN 'duplicate'
                 WHEN _row_hash IN (SELECT _row_hash FROM {RAW_SCHEMA}.{table.name}) THEN 'duplicate'
                 ELSE 'loaded'
             END AS _fate
         FROM _checked""")
+    cols = ", ".join(table.column_names)
     con.execute(f"""
-        INSERT INTO {RAW_SCHEMA}.{table.name}
-        SELECT {typed_cols}, ?, ?, _line, _row_hash FROM _classified WHERE _fate = 'loaded'
-        ORDER BY _line""", [load_id, path.name])
+        INSERT INTO {RAW_SCHEMA}.{table.name} ({cols}, _load_id, _file, _line, _row_hash)
+        SELECT {cols}, ?, ?, _line, _row_hash FROM _classified WHERE _fate = 'loaded'
+        ORDER BY _line, _template""", [load_id, path.name])
+    record = "{" + ", ".join(f"{sql_text(c)}: src.{sql_ident(c)}" for c in read.columns) + "}"
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}._quarantine
-        SELECT ?, ?, ?, _line, _reason, _record FROM _classified WHERE _fate = 'quarantined'
+        SELECT ?, ?, ?, q._line, q._reason, left(CAST(to_json({record}) AS VARCHAR), 4000)
+        FROM _classified AS q JOIN _src AS src ON src._line = q._line
+        WHERE q._fate = 'quarantined'
         UNION ALL
-        SELECT ?, ?, ?, line, string_agg(DISTINCT error_type || ': ' || error_message, '; '),
-               any_value(csv_line)
-        FROM _text_rejects GROUP BY line""",
+        SELECT ?, ?, ?, line, reason, left(record, 4000) FROM _src_rejects""",
                 [load_id, table.name, path.name] * 2)
+    filtered = con.execute("SELECT _filter, count(*) FROM _classified WHERE _fate = 'filtered' GROUP BY 1 "
+                           "ORDER BY 2 DESC").fetchall()
+    notes = [read.describe(), *read.notes] + [f"{n} row(s) filtered: {why}" for why, n in filtered]
     # Each count is taken where the rows are: read from the file, stored in raw, stored in quarantine.
     # So the `rows_accounted` check can catch a row lost between classification and storage.
     load = FileLoad(
-        table=table.name, file_name=path.name, sha256=sha, status="loaded", load_id=load_id,
-        rows_in=_scalar(con, "SELECT count(*) FROM _landed")
-        + _scalar(con, "SELECT count(DISTINCT line) FROM _text_rejects"),
+        table=table.name, file_name=path.name, sha256=sha, status="loaded", source=mapping.name, load_id=load_id,
+        rows_in=_scalar(con, "SELECT count(*) FROM _checked") + read.rejected_lines,
         rows_loaded=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}.{table.name} WHERE _load_id = ?", [load_id]),
         rows_duplicate=_scalar(con, "SELECT count(*) FROM _classified WHERE _fate = 'duplicate'"),
-        rows_quarantined=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE load_id = ?", [load_id]),
-        ignored_columns=", ".join(ignored),
+        rows_quarantined=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE load_id = ?",
+                                 [load_id]),
+        rows_filtered=sum(n for _, n in filtered),
+        notes="; ".join(n for n in notes if n),
+        ignored_columns=", ".join(_ignored_columns(mapping, table, read.columns)),
     )
-    con.execute(
-        f"INSERT INTO {RAW_SCHEMA}._load_ledger VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?)",
-        [load_id, table.name, path.name, sha, load.rows_in, load.rows_loaded, load.rows_duplicate,
-         load.rows_quarantined])
+    _ledger_row(con, load, fingerprint)
     return load
 
 
-def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    """Read a file into temp table `_landed` (all text, `_line` = line in the file, header = 1) and
-    structurally broken CSV lines into `_text_rejects`. Returns the file's (normalised) column names."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _text_rejects "
-                "(line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
-    try:
-        if path.name.endswith(".parquet"):
-            con.execute("CREATE OR REPLACE TEMP TABLE _raw_read AS "
-                        "SELECT * FROM read_parquet(?, file_row_number = true)", [str(path)])
-            columns = _normalised_columns(con, exclude="file_row_number")
-            casts = ", ".join(f'CAST("{src}" AS VARCHAR) AS {dst}' for src, dst in columns)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _landed AS "
-                        f"SELECT {casts}, file_row_number + 1 AS _line FROM _raw_read")
-        else:
-            con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-            con.execute("CREATE OR REPLACE TEMP TABLE _raw_read AS SELECT * FROM read_csv(?, header = true, "
-                        "all_varchar = true, store_rejects = true)", [str(path)])
-            con.execute("INSERT INTO _text_rejects SELECT line, CAST(error_type AS VARCHAR), error_message, "
-                        "csv_line FROM reject_errors")
-            columns = _normalised_columns(con)
-            # DuckDB keeps insertion order, so rowid order is the order of the good lines in the file;
-            # the lines it skipped are in reject_errors. The n-th good row sits on the n-th unrejected line.
-            casts = ", ".join(f'r."{src}" AS {dst}' for src, dst in columns)
-            con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE _landed AS
-                WITH good_lines AS (
-                    SELECT line, row_number() OVER (ORDER BY line) - 1 AS pos
-                    FROM range(2, 2 + (SELECT count(*) FROM _raw_read)
-                                    + (SELECT count(DISTINCT line) FROM _text_rejects)) AS t(line)
-                    WHERE line NOT IN (SELECT line FROM _text_rejects)
-                ), good_rows AS (
-                    SELECT *, row_number() OVER (ORDER BY rowid) - 1 AS pos FROM _raw_read
-                )
-                SELECT {casts}, g.line AS _line
-                FROM good_rows AS r JOIN good_lines AS g ON r.pos = g.pos""")
-    except duckdb.Error as exc:
-        raise IngestError(f"{path.name}: cannot be read ({exc})") from exc
-    return {dst for _, dst in columns}
+def _ignored_columns(mapping: SourceMapping, table: Table, columns: list[str]) -> list[str]:
+    """Columns of a canonical file that are not canonical (a typo of an optional column shows here)."""
+    if not mapping.canonical:
+        return []
+    known = {normalise_name(c) for c in table.column_names}
+    return sorted(c for c in columns if normalise_name(c) not in known)
 
 
-def _normalised_columns(con: duckdb.DuckDBPyConnection, exclude: str | None = None) -> list[tuple[str, str]]:
-    names = [row[0] for row in con.execute("DESCRIBE _raw_read").fetchall() if row[0] != exclude]
-    return [(name, name.strip().lower().replace(" ", "_")) for name in names]
+def _ledger_row(con: duckdb.DuckDBPyConnection, load: FileLoad, fingerprint: str) -> None:
+    con.execute(f"""
+        INSERT INTO {RAW_SCHEMA}._load_ledger (load_id, table_name, file_name, file_sha256, loaded_at, rows_in,
+            rows_loaded, rows_duplicate, rows_quarantined, status, source, fingerprint, rows_filtered, reason, notes)
+        VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [load.load_id, load.table, load.file_name, load.sha256, load.rows_in, load.rows_loaded,
+                 load.rows_duplicate, load.rows_quarantined, load.status, load.source, fingerprint,
+                 load.rows_filtered, load.reason or None, load.notes or None])
 
 
-def _normalised(col: Column, present: set[str]) -> str:
-    if col.name not in present:
-        return "CAST(NULL AS VARCHAR)"
-    expr = f"nullif(trim({col.name}), '')"
-    return f"{col.case}({expr})" if col.case else expr
-
-
-def _typed(col: Column) -> str:
-    v = f"_v_{col.name}"
-    return {
-        "text": v,
-        # The session time zone is the business one, so a value without an offset is read as
-        # business-local time; everything is stored as UTC without a zone.
-        "timestamp": f"timezone('UTC', try_cast({v} AS TIMESTAMPTZ))",
-        "date": f"try_cast({v} AS DATE)",
-        "integer": f"try_cast({v} AS BIGINT)",
-        "number": f"try_cast({v} AS DOUBLE)",
-    }[col.kind]
-
-
-def _problems(table: Table) -> list[str]:
-    problems = []
-    for col in table.columns:
-        v = f"_v_{col.name}"
-        if col.required:
-            problems.append(f"CASE WHEN {v} IS NULL THEN 'missing {col.name}' END")
-        if col.kind != "text":
-            problems.append(f"CASE WHEN {v} IS NOT NULL AND {col.name} IS NULL "
-                            f"THEN 'bad {col.kind} in {col.name}: ' || {v} END")
-        if col.accepted:
-            allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.accepted)
-            problems.append(f"CASE WHEN {v} NOT IN ({allowed}) THEN 'unknown {col.name}: ' || {v} END")
-    problems += [f"CASE WHEN coalesce({rule.violated}, false) THEN '{rule.reason}' END" for rule in table.rules]
-    return problems
-
-
-def _checked_sql(table: Table, present: set[str]) -> str:
-    normalised = ", ".join(f"{_normalised(c, present)} AS _v_{c.name}" for c in table.columns)
-    typed = ", ".join(f"{_typed(c)} AS {c.name}" for c in table.columns)
-    record = ", ".join(f"'{name}': \"{name}\"" for name in sorted(present))
-    row_hash = f" || {_SEP} || ".join(f"coalesce(CAST({c.name} AS VARCHAR), chr(0))" for c in table.columns)
-    return f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH normalised AS (
-            SELECT _line, CAST(to_json({{{record}}}) AS VARCHAR) AS _record, {normalised} FROM _landed
-        ), typed AS (
-            SELECT *, {typed} FROM normalised
-        )
-        SELECT {", ".join(table.column_names)}, _line, _record,
-               nullif(concat_ws('; ', {", ".join(_problems(table))}), '') AS _reason,
-               md5({row_hash}) AS _row_hash
-        FROM typed"""
+def _reject(con: duckdb.DuckDBPyConnection, path: Path, source: str, reason: str) -> FileLoad:
+    """Record a rejected file once per distinct content and reason: an unchanged bad file is reported
+    by every run but written to the ledger only the first time."""
+    sha = file_sha256(path) if path.is_file() else ""
+    load = FileLoad(None, path.name, sha, "rejected", source, reason=reason)
+    last = con.execute(f"""
+        SELECT status, file_sha256, reason FROM {RAW_SCHEMA}._load_ledger WHERE file_name = ?
+        ORDER BY load_id DESC LIMIT 1""", [path.name]).fetchall()
+    if last != [("rejected", sha, reason)]:
+        load_id = _scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
+        load = FileLoad(None, path.name, sha, "rejected", source, load_id=load_id, reason=reason)
+        _ledger_row(con, load, sha)
+    return load

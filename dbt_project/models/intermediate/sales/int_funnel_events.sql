@@ -1,9 +1,10 @@
-{#- Every sales event in one shape, the vocabulary of the process chain and the client funnel:
+{#- Every dated sales event in one shape, the vocabulary of the process chain and the client funnel:
     outbound calls give `dial` (every call), `contact` (answered) and `meeting_agreed` (its outcome);
-    deal stages give one event named after the stage. Inbound calls are not active search. -#}
+    deal stage entries with a date give one event named after the stage (an undated passage counts in
+    stage reach and win rate, never in a period KPI). Inbound calls are not active search. -#}
 
 with outbound_calls as (
-    select * from {{ ref('stg_calls') }}
+    select * from {{ ref('int_calls') }}
     where direction = 'outbound'
 ),
 
@@ -25,6 +26,7 @@ stage_events as (
     select deal_id as subject_id, stage as event_type, client_id, employee_id, entered_at as occurred_at,
         entered_on as occurred_on, loss_reason
     from {{ ref('stg_deal_stages') }}
+    where is_dated
 ),
 
 events as (

@@ -5,29 +5,25 @@ with stages as (
     select * from {{ ref('stg_deal_stages') }}
 ),
 
-catalog as (
-    select * from {{ ref('stage_catalog') }}
-),
-
 losses as (
-    select * from stages where stage = 'lost'
+    select * from stages where is_lost and is_dated
 ),
 
 stages_before_loss as (
     select
         losses.deal_stage_id,
         earlier.stage,
-        catalog.stage_order,
+        earlier.stage_order,
         row_number() over (
             partition by losses.deal_stage_id
-            order by earlier.entered_at desc, catalog.stage_order desc
+            order by case when earlier.is_dated then 0 else 1 end, earlier.entered_at desc,
+                earlier.stage_order desc
         ) as recency_rank
     from losses
     inner join stages as earlier
         on earlier.deal_id = losses.deal_id
-        and earlier.entered_at <= losses.entered_at
-        and earlier.stage <> 'lost'
-    inner join catalog on catalog.stage = earlier.stage
+        and (earlier.entered_at <= losses.entered_at or not earlier.is_dated)
+        and not earlier.is_lost
 )
 
 select

@@ -1,0 +1,65 @@
+{#- Inbound calls up to the as-of date, and for each missed one whether it was called back: an outbound
+    call to the same client (by client id, or by the keyed hash of the phone number) after it and no later
+    than the next working day. A missed call whose callback day has not ended at the as-of date is still
+    awaiting its callback. -#}
+
+with calls as (
+    select calls.*
+    from {{ ref('int_calls') }} as calls
+    cross join {{ ref('int_as_of') }} as as_of
+    where calls.started_on <= as_of.as_of_date
+),
+
+inbound as (
+    select * from calls where direction = 'inbound'
+),
+
+outbound as (
+    select call_id, client_id, client_phone_key, started_at, started_on from calls where direction = 'outbound'
+),
+
+missed as (
+    select call_id, client_id, client_phone_key, started_at, {{ next_working_day('started_on') }} as callback_due_on
+    from inbound
+    where not is_answered
+),
+
+{#- Two equality joins rather than one join on `a or b`: each can use a hash join. -#}
+callbacks as (
+    select missed.call_id, outbound.started_at
+    from missed
+    inner join outbound on outbound.client_id = missed.client_id
+    where outbound.started_at > missed.started_at and outbound.started_on <= missed.callback_due_on
+    union all
+    select missed.call_id, outbound.started_at
+    from missed
+    inner join outbound on outbound.client_phone_key = missed.client_phone_key
+    where outbound.started_at > missed.started_at and outbound.started_on <= missed.callback_due_on
+),
+
+first_callbacks as (
+    select call_id, min(started_at) as called_back_at from callbacks group by call_id
+)
+
+select
+    inbound.call_id,
+    inbound.started_at,
+    inbound.started_on,
+    inbound.employee_id,
+    inbound.client_id,
+    inbound.client_link,
+    inbound.client_phone_key,
+    inbound.is_answered,
+    not inbound.is_answered as is_missed,
+    missed.callback_due_on,
+    first_callbacks.called_back_at,
+    case
+        when inbound.is_answered then null
+        when first_callbacks.called_back_at is not null then 'called_back'
+        when missed.callback_due_on >= as_of.as_of_date then 'awaiting_callback'
+        else 'not_called_back'
+    end as callback_status
+from inbound
+cross join {{ ref('int_as_of') }} as as_of
+left join missed on missed.call_id = inbound.call_id
+left join first_callbacks on first_callbacks.call_id = inbound.call_id
