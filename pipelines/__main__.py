@@ -1,34 +1,66 @@
-"""Command line: `python -m pipelines run ...` runs the whole graph; `generate` writes demo data."""
+"""Command line: `python -m pipelines run ...` runs the whole graph; `preview FILE` shows what a run
+would do with one file; `generate` writes demo data."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_TZ
+from pipelines.settings import DEFAULT_PHONE_REGION, DEFAULT_TZ
+
+
+def _sources(args: argparse.Namespace) -> tuple[Path, ...]:
+    """--sources given, else SALESFUNNEL_SOURCES (os.pathsep-separated)."""
+    if args.sources:
+        return tuple(args.sources)
+    return tuple(Path(p) for p in os.environ.get("SALESFUNNEL_SOURCES", "").split(os.pathsep) if p)
+
+
+def _mappings(sources: tuple[Path, ...]):
+    """The mappings in use, or None after printing why they cannot be read."""
+    from pipelines.ingest.mappings import MappingError, MappingSet, source_locations
+
+    try:
+        return MappingSet.load(source_locations(sources))
+    except MappingError as exc:
+        print(f"error: mapping: {exc}", file=sys.stderr)
+        return None
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.runner import failed_checks, run_refresh
+    from pipelines.runner import failed_checks, rejected_files, run_refresh
     from pipelines.settings import Settings
 
     try:
         settings = Settings(landing=args.landing, warehouse=args.warehouse, business_tz=args.tz,
-                            as_of=date.fromisoformat(args.as_of) if args.as_of else None)
+                            as_of=date.fromisoformat(args.as_of) if args.as_of else None,
+                            sources=_sources(args), phone_region=args.phone_region)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not settings.landing.is_dir():
         print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
         return 2
+    if _mappings(settings.sources) is None:
+        return 2
     started = time.perf_counter()
-    result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only)
+    # dbt writes every model and test to stdout; the command line keeps that in a log file and shows the
+    # outcome (the UI and `--log-level INFO` show it all).
+    log = settings.warehouse.parent / "logs" / "run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    quiet = args.log_level in ("WARNING", "ERROR")
+    with log.open("w") as out, contextlib.redirect_stdout(out if quiet else sys.stdout):
+        result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result):
         print(f"check failed: {check}")
+    for file_name, reason in rejected_files(result):
+        print(f"rejected: {file_name}: {reason}")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -37,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"run {result.run_id} failed after {elapsed:.1f} s", file=sys.stderr)
         return 1
     _print_summary(settings.warehouse)
-    print(f"run {result.run_id} succeeded in {elapsed:.1f} s; warehouse: {settings.warehouse}")
+    print(f"run {result.run_id} succeeded in {elapsed:.1f} s; warehouse: {settings.warehouse}; dbt's log: {log}")
     return 0
 
 
@@ -45,15 +77,29 @@ def _print_summary(warehouse: Path) -> None:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table, rows_in, loaded, dup, quarantined in con.execute(
-            "SELECT table_name, sum(rows_in), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined) "
-            "FROM raw._load_ledger GROUP BY table_name ORDER BY table_name"
+        for table, rows_in, loaded, dup, quarantined, filtered in con.execute(
+            "SELECT table_name, sum(rows_in), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined), "
+            "sum(rows_filtered) FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"
         ).fetchall():
             print(f"  {table:<20} in {rows_in:>10,}  loaded {loaded:>10,}  duplicate {dup:>8,}  "
-                  f"quarantined {quarantined:>8,}")
+                  f"quarantined {quarantined:>8,}  filtered {filtered:>8,}")
         marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
                             "ORDER BY table_name").fetchall()
         print("  marts: " + ", ".join(f"marts.{name}" for (name,) in marts))
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from pipelines.ingest.preview import preview
+
+    if not args.file.exists():
+        print(f"error: {args.file} does not exist", file=sys.stderr)
+        return 2
+    mappings = _mappings(_sources(args))
+    if mappings is None:
+        return 2
+    accepted, report = preview(args.file, mappings, args.tz, rows=args.rows)
+    print(report)
+    return 0 if accepted else 1
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -76,11 +122,24 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", type=Path, required=True, help="DuckDB file to load and build into")
     run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: the latest event in the data)")
     run.add_argument("--tz", default=DEFAULT_TZ, help=f"business time zone (default {DEFAULT_TZ})")
+    run.add_argument("--sources", type=Path, action="append", metavar="FILE_OR_DIR",
+                     help="source mapping file or folder, tried before the shipped sources/ (repeatable; "
+                          "default SALESFUNNEL_SOURCES)")
+    run.add_argument("--phone-region", default=os.environ.get("SALESFUNNEL_PHONE_REGION", DEFAULT_PHONE_REGION),
+                     help=f"country of phone numbers written without a country code (default {DEFAULT_PHONE_REGION})")
     run.add_argument("--entities-only", action="store_true",
                      help="refresh only entity identifiers and analyses (what the sensor does for such files)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")
     run.set_defaults(func=_run)
+
+    prev = sub.add_parser("preview", help="show how a file would be read and mapped, without loading it")
+    prev.add_argument("file", type=Path, help="the file to look at")
+    prev.add_argument("--sources", type=Path, action="append", metavar="FILE_OR_DIR",
+                      help="source mapping file or folder, tried before the shipped sources/ (repeatable)")
+    prev.add_argument("--tz", default=DEFAULT_TZ, help=f"business time zone (default {DEFAULT_TZ})")
+    prev.add_argument("--rows", type=int, default=10, help="canonical rows to show per table (default 10)")
+    prev.set_defaults(func=_preview)
 
     gen = sub.add_parser("generate", help="write deterministic demo data")
     gen.add_argument("--scale", type=float, default=1.0, help="scale factor; 1 is about 1M calls")

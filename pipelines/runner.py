@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from pipelines.definitions import build_definitions
+from pipelines.ingest.assets import NO_REJECTED_FILES
 from pipelines.schedules import REFRESH_JOB, entity_asset_keys
 from pipelines.settings import Settings
 
@@ -35,3 +36,14 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
                 failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
                               f"({evaluation.severity.value})")
     return failed
+
+
+def rejected_files(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """(file, reason) of every landed file the run rejected, from the ledger's check."""
+    rejected = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata:
+                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value]
+    return rejected
