@@ -101,6 +101,8 @@ BAD_INPUTS: list[BadInput] = [
     BadInput("calls__tabs.tsv", _csv(HEADER.replace(",", "\t"), *(r.replace(",", "\t") for r in ROWS[:2])),
              "tab-separated", "loaded", (2, 0, 2, 0)),
     BadInput("calls__crlf.csv", _csv(HEADER, *ROWS[:2], end="\r\n"), "Windows line ends", "loaded", (2, 0, 2, 0)),
+    BadInput("calls__mixed_line_ends.csv", b"Call report\n" + _csv(HEADER, *ROWS[:2], end="\r\n") + b"\r",
+             "a title with \\n above rows with \\r\\n, and a stray \\r", "loaded", (2, 0, 2, 0)),
     BadInput("calls__title_line.csv", _csv("Отчёт по звонкам за март 2026", "", HEADER, *ROWS[:2]),
              "a title line and a blank line above the header", "loaded", (2, 0, 2, 0)),
     BadInput("calls__blank_lines.csv", _csv(HEADER, ROWS[0], "", "", ROWS[1], "", _call("KB1", "not a time")),

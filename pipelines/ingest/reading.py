@@ -90,10 +90,11 @@ class Decoding:
     codec: str  # how the file is decoded
     fallback: str | None = None  # lines that are not valid in `codec` are decoded with this one
     description: str = ""
+    mixed_line_ends: bool = False  # \r\n and \n (or a bare \r) in one file: DuckDB's reader loses rows
 
     @property
     def needs_rewrite(self) -> bool:
-        return self.codec not in ("utf-8", "utf-8-sig") or self.fallback is not None
+        return self.codec not in ("utf-8", "utf-8-sig") or self.fallback is not None or self.mixed_line_ends
 
 
 def _is_utf8(path: Path) -> bool:
@@ -121,9 +122,23 @@ def _undecodable_sample(path: Path, limit: int = 200) -> bytes:
     return b"".join(lines)
 
 
+def _mixed_line_ends(head: bytes) -> bool:
+    crlf = head.count(b"\r\n")
+    return (crlf and head.count(b"\n") > crlf) or head.count(b"\r") > crlf
+
+
 def detect_decoding(path: Path, declared: str | None, head: bytes) -> Decoding:
     """The declared encoding, else a byte-order mark, else UTF-8 if the whole file is valid UTF-8,
-    else UTF-8 line by line with the legacy encoding that charset-normalizer finds in the other lines."""
+    else UTF-8 line by line with the legacy encoding that charset-normalizer finds in the other lines.
+    Line ends are made uniform when the file mixes them."""
+    decoding = _detect_encoding(path, declared, head)
+    if _mixed_line_ends(head):
+        return Decoding(decoding.codec, decoding.fallback, f"{decoding.description}, mixed line ends made uniform",
+                        mixed_line_ends=True)
+    return decoding
+
+
+def _detect_encoding(path: Path, declared: str | None, head: bytes) -> Decoding:
     if declared:
         try:
             codecs.lookup(declared)
@@ -145,9 +160,10 @@ def detect_decoding(path: Path, declared: str | None, head: bytes) -> Decoding:
 def _rewrite_as_utf8(path: Path, decoding: Decoding, target: Path) -> tuple[int, int]:
     """Write `path` decoded as UTF-8 to `target`; returns (lines, lines decoded with the fallback)."""
     lines = fallback_lines = 0
+    newline = None if decoding.mixed_line_ends else ""  # None: every line end read as \n
     with _open_binary(path) as src, target.open("w", encoding="utf-8", newline="") as out:
-        if decoding.fallback is None:  # a whole-file codec (utf-16, cp1251 declared...)
-            reader = io.TextIOWrapper(src, encoding=decoding.codec, errors="strict", newline="")
+        if decoding.fallback is None:  # a whole-file codec (utf-16, cp1251 declared, utf-8 with mixed ends...)
+            reader = io.TextIOWrapper(src, encoding=decoding.codec, errors="strict", newline=newline)
             try:
                 shutil.copyfileobj(reader, out, 8 * 2**20)
             except UnicodeDecodeError as exc:
@@ -156,6 +172,8 @@ def _rewrite_as_utf8(path: Path, decoding: Decoding, target: Path) -> tuple[int,
             return 0, 0
         for raw in src:
             lines += 1
+            if decoding.mixed_line_ends:
+                raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             try:
                 out.write(raw.decode("utf-8"))
             except UnicodeDecodeError:
@@ -314,7 +332,12 @@ def _number_lines(con: duckdb.DuckDBPyConnection, csv_path: Path, layout: Layout
     con.execute(f"CREATE OR REPLACE TEMP TABLE _spans AS SELECT rowid AS _pos, {span} AS _span FROM _raw_read")
     accounted = con.execute("SELECT coalesce(sum(_span), 0) FROM _spans").fetchall()[0][0] + len(skipped) + first - 1
     if total is not None and total > accounted:
-        skipped += [b for b in _blank_lines(csv_path) if b >= first]
+        blanks = [b for b in _blank_lines(csv_path) if b >= first]
+        if total > accounted + len(blanks):
+            # A safety net, not a case seen: never load part of a file while the rest goes unreported.
+            raise Rejected(f"the CSV reader accounts for {accounted + len(blanks)} of its {total} lines; "
+                           "the file's structure (quotes, line ends) is not readable as a whole")
+        skipped += blanks
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line BIGINT)")
     if skipped:
         con.executemany("INSERT INTO _skipped VALUES (?)", [[s] for s in sorted(set(skipped))])
