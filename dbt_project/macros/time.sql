@@ -64,3 +64,35 @@
     cast({{ dbt.dateadd('day', 'case ' ~ iso_weekday(date_expr) ~ ' when 5 then 3 when 6 then 2 else 1 end',
                         date_expr) }} as date)
 {%- endmacro %}
+
+{#- The reporting periods (grain, start) of the calendar: every day, ISO week and month from the first
+    sales event to the as-of date. -#}
+{% macro calendar_periods() -%}
+    select distinct 'day' as period_grain, day as period_start from {{ ref('int_calendar_days') }}
+    union all
+    select distinct 'week', week_start from {{ ref('int_calendar_days') }}
+    union all
+    select distinct 'month', month_start from {{ ref('int_calendar_days') }}
+{%- endmacro %}
+
+{#- Midnight after the as-of date, business-local: "now" for ages and overdue checks. -#}
+{% macro end_of_as_of(as_of_date) -%}
+    cast({{ dbt.dateadd('day', 1, as_of_date) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- The rows of `relation` once in each period (day, ISO week, month) of `date_expr`, and once more in
+    the all-time period (`all`, period_start NULL), where rows without a date count too. -#}
+{% macro in_each_period(relation, date_expr) -%}
+    select grains.period_grain, {{ period_start('grains.period_grain', date_expr) }} as period_start, {{ relation }}.*
+    from {{ relation }}
+    cross join ({{ period_grains() }}) as grains
+    where {{ date_expr }} is not null
+    union all
+    select 'all' as period_grain, cast(null as date) as period_start, {{ relation }}.*
+    from {{ relation }}
+{%- endmacro %}
+
+{#- Period starts are equal, the all-time period's NULL included. -#}
+{% macro same_period_start(left, right) -%}
+    coalesce({{ left }}, cast('1900-01-01' as date)) = coalesce({{ right }}, cast('1900-01-01' as date))
+{%- endmacro %}

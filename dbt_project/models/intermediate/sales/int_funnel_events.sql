@@ -1,7 +1,8 @@
 {#- Every dated sales event in one shape, the vocabulary of the process chain and the client funnel:
-    outbound calls give `dial` (every call), `contact` (answered) and `meeting_agreed` (its outcome);
-    deal stage entries with a date give one event named after the stage (an undated passage counts in
-    stage reach and win rate, never in a period KPI). Inbound calls are not active search. -#}
+    leads give `lead_created` and `lead_converted` (attributed to their assignee); outbound calls give
+    `dial` (every call), `contact` (answered) and `meeting_agreed` (its outcome); deal stage entries with
+    a date give one event named after the stage (an undated passage counts in stage reach and win rate,
+    never in a period KPI). Inbound calls are not active search. -#}
 
 with outbound_calls as (
     select * from {{ ref('int_calls') }}
@@ -29,10 +30,22 @@ stage_events as (
     where is_dated
 ),
 
+lead_events as (
+    select lead_id as subject_id, 'lead_created' as event_type, client_id, assignee_id as employee_id,
+        created_at as occurred_at, created_on as occurred_on, cast(null as {{ dbt.type_string() }}) as loss_reason
+    from {{ ref('stg_leads') }}
+    union all
+    select lead_id, 'lead_converted', client_id, assignee_id, closed_at, closed_on, null
+    from {{ ref('stg_leads') }}
+    where status = 'converted' and closed_at is not null
+),
+
 events as (
     select 'call' as subject_type, call_events.* from call_events
     union all
     select 'deal' as subject_type, stage_events.* from stage_events
+    union all
+    select 'lead' as subject_type, lead_events.* from lead_events
 )
 
 select

@@ -14,12 +14,12 @@ bucketed as (
 select
     bucket_scheme,
     bucket as identifier_bucket,
-    sum(case when not is_open then 1 else 0 end) as completed_analyses,
+    {{ count_where("not is_open") }} as completed_analyses,
     avg(duration_days) as mean_days,
     {{ percentile('duration_days', 0.5) }} as median_days,
     avg(duration_weeks) as mean_weeks,
     {{ percentile('duration_weeks', 0.5) }} as median_weeks,
-    sum(case when is_open then 1 else 0 end) as open_analyses,
+    {{ count_where("is_open") }} as open_analyses,
     avg(age_days) as mean_open_age_days
 from bucketed
 group by bucket_scheme, bucket

@@ -10,11 +10,11 @@ per_entity as (
         client_id,
         count(*) as identifier_rows,
         count(distinct {{ dbt.concat(['id_type', "':'", 'normalized_value']) }}) as distinct_identifiers,
-        sum(case when is_reliable then 1 else 0 end) as reliable_rows,
-        sum(case when is_stale then 1 else 0 end) as stale_rows,
+        {{ count_where("is_reliable") }} as reliable_rows,
+        {{ count_where("is_stale") }} as stale_rows,
         count(distinct case when has_conflict then id_type end) as conflicting_types,
-        sum(case when has_collision then 1 else 0 end) as collision_rows,
-        sum(case when has_warning then 1 else 0 end) as warning_rows,
+        {{ count_where("has_collision") }} as collision_rows,
+        {{ count_where("has_warning") }} as warning_rows,
         max(observed_at) as last_observed_at
     from checks
     group by client_id

@@ -1,0 +1,16 @@
+{#- The deals sitting in a stage at the as-of date, oldest first: the drill-down list behind open_stays. -#}
+
+select
+    stays.deal_id,
+    stays.client_id,
+    clients.client_name,
+    stays.employee_id,
+    employees.team,
+    stays.stage,
+    stays.stage_order,
+    stays.entered_at,
+    stays.age_hours
+from {{ ref('int_stage_stays') }} as stays
+left join {{ ref('stg_clients') }} as clients on clients.client_id = stays.client_id
+left join {{ ref('stg_employees') }} as employees on employees.employee_id = stays.employee_id
+where stays.is_open
