@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.__main__ import main
+from pipelines.canonical import TABLES
 
 
 def test_run_refuses_an_unknown_time_zone(tmp_path, capsys):
@@ -18,6 +19,4 @@ def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
 
 def test_generate_writes_every_canonical_table(tmp_path, capsys):
     assert main(["generate", "--scale", "0.002", "--out", str(tmp_path), "--format", "parquet"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{t}.parquet" for t in ("employees", "clients", "calls", "deal_stages", "contracts",
-                                 "entity_identifiers", "entity_analyses"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)

@@ -14,7 +14,9 @@ from pipelines.settings import Settings
 
 MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_deal_losses", "fct_losses_by_reason",
          "fct_contracts_ending", "dim_clients", "dim_employees", "fct_inbound_calls_daily", "fct_missed_calls",
-         "fct_call_linking", "fct_unlinked_calls", "fct_identifier_checks",
+         "fct_call_linking", "fct_unlinked_calls", "fct_deal_outcomes", "fct_bookings", "fct_stage_reach",
+         "fct_time_in_stage", "fct_open_stage_stays", "fct_stage_dropoffs", "fct_leads", "fct_lead_kpis",
+         "fct_leads_at_risk", "fct_identifier_checks",
          "fct_identifier_quality_by_source", "fct_identifier_quality_by_type", "fct_entity_identifier_verdicts",
          "fct_entity_analysis", "fct_entity_analysis_by_bucket"]
 
@@ -26,10 +28,11 @@ def graph():
 
 def test_every_asset_is_defined(graph):
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    staged = set(TABLES) - {"leads", "lead_callbacks"}
-    expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in staged} | {f"marts/{m}" for m in MARTS} | {
+    expected = {f"raw/{t}" for t in TABLES} | {f"staging/stg_{t}" for t in TABLES} | {f"marts/{m}" for m in MARTS} | {
         "raw/_load_ledger", "raw/phone_numbers", "staging/stg_client_phones", "intermediate/int_calls",
-        "intermediate/int_inbound_calls", "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
+        "intermediate/int_inbound_calls", "intermediate/int_calendar_days", "intermediate/int_deals",
+        "intermediate/int_deal_stage_passages", "intermediate/int_stage_stays", "intermediate/int_leads",
+        "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
         "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
         "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months",
         "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats",

@@ -80,8 +80,9 @@ def write_made_up_exports(landing: Path) -> None:
         out = csv.writer(fh, delimiter=";")
         out.writerow(["Сделка №", "Клиент", "Этап", "Дата перехода", "Менеджер", "Причина проигрыша"])
         for r in _rows("deal_stages.csv"):
-            out.writerow([r["deal_id"], r["client_id"], STAGES_RU[r["stage"]], _local(r["entered_at"], "%d.%m.%Y %H:%M"),
-                          r["employee_id"], r["loss_reason"]])
+            entered = _local(r["entered_at"], "%d.%m.%Y %H:%M")
+            out.writerow([r["deal_id"], r["client_id"], STAGES_RU[r["stage"]], entered, r["employee_id"],
+                          r["loss_reason"]])
     with (landing / "звонки_март.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         fh.write("Отчёт АТС по звонкам, выгружен 01.06.2026\n")
         out = csv.writer(fh, delimiter=";")
@@ -89,11 +90,11 @@ def write_made_up_exports(landing: Path) -> None:
                       "Итог"])
         for r in _rows("calls.csv"):
             seconds = int(r["duration_s"])
+            talk = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
             out.writerow([r["call_id"], _local(r["started_at"], "%d/%m/%Y %H:%M:%S"),
                           {"outbound": "Исходящий", "inbound": "Входящий"}[r["direction"]],
                           extensions.get(r["employee_id"], r["employee_id"]), r["client_id"], r["client_phone"],
-                          DISPOSITIONS_RU[r["disposition"]], f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
-                          r["outcome"]])
+                          DISPOSITIONS_RU[r["disposition"]], talk, r["outcome"]])
         out.writerow(["S1", "10/03/2026 10:00:00", "SMS", "101", "C01", "+74951230001", "Отвечен", "0:00:00", ""])
 
 

@@ -108,7 +108,8 @@ def test_leads_created_and_their_timing(warehouse):
     assert (march["leads_created"], april["leads_created"]) == (6, 2)
     assert march["median_hours_to_assign"] == pytest.approx(0.5)  # 0.5, 20, 0.3333, 65, 0.1667
     assert march["median_hours_to_first_contact"] == pytest.approx(5.0)  # 2, 5, 24, 27, 0.5
-    hours = dict(query(warehouse, "SELECT lead_id, hours_to_assign FROM marts.fct_leads WHERE created_at < '2026-04-01'"))
+    hours = dict(query(warehouse, "SELECT lead_id, hours_to_assign FROM marts.fct_leads "
+                                  "WHERE created_at < '2026-04-01'"))
     assert hours == {"L1": 0.5, "L2": 20.0, "L3": pytest.approx(1 / 3), "L4": 65.0, "L5": None,
                      "L8": pytest.approx(1 / 6)}
 

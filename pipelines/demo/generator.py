@@ -23,6 +23,7 @@ DAY = np.timedelta64(1, "D")
 HOUR = np.timedelta64(1, "h")
 
 CALLS_PER_SF = 1_000_000
+LEADS_PER_SF = 24_000
 CLIENTS_PER_SF = 120_000
 CALLERS_PER_SF = 50
 MANAGERS_PER_SF = 15
@@ -392,8 +393,78 @@ def _with_defects(rng: np.random.Generator, calls: pd.DataFrame) -> pd.DataFrame
     return pd.concat([calls, duplicates, broken], ignore_index=True)
 
 
+REFUSALS = np.array(["deal_impossible", "wants_wholesale", "no_budget"])
+IMPOSSIBLE_NOTES = np.array(["нет лицензии в регионе", "объект не страхуется", "клиент в санкционном списке",
+                             "сумма ниже минимальной премии"])
+
+
+def _lag(rng: np.random.Generator, n: int, median_hours: float, spread: float = 1.2) -> np.ndarray:
+    """Delays in seconds, log-normal: most are short, a few are days."""
+    return (rng.lognormal(np.log(median_hours * 3600), spread, n)).astype("int64").astype("timedelta64[s]")
+
+
+def _leads(rng: np.random.Generator, scale: float, employees: pd.DataFrame,
+           clients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leads from the site, the phone and partners, handled as metrics.md section 8 describes, with the
+    lapses real teams have: leads nobody is assigned to, assigned ones never called, open ones without a
+    next call, callbacks that are late, wholesale refusals not handed over."""
+    n = max(40, round(LEADS_PER_SF * scale))
+    created = PERIOD_START + (rng.random(n) * (PERIOD_END - PERIOD_START).astype(int)).astype("timedelta64[s]")
+    managers, _, _ = _employment_windows(employees, "account_manager")
+    assignee = employees.employee_id.to_numpy()[managers[rng.integers(0, len(managers), n)]]
+    assigned = created + _lag(rng, n, 1.0)
+    is_assigned = (rng.random(n) < 0.92) & (assigned < PERIOD_END)
+    contacted = assigned + _lag(rng, n, 3.0)
+    is_contacted = is_assigned & (rng.random(n) < 0.88) & (contacted < PERIOD_END)
+    # Up to three agreed next calls, each set at the call before; the last one made closes the lead
+    # unless it stays open. A fifth of the open ones got no next call at all; some last calls are late.
+    fate = _choice(rng, np.array(["converted", "refused", "open"]), n, np.array([18, 35, 47.0]))
+    wanted = np.where(fate == "open", rng.integers(0, 4, n), rng.integers(1, 4, n))
+    wanted[(fate == "open") & (rng.random(n) < 0.2)] = 0
+    rounds, set_at, last_done = [], contacted.copy(), np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    for k in range(3):
+        live = is_contacted & (wanted > k) & ~np.isnat(set_at) & (set_at < PERIOD_END)
+        planned = set_at + rng.integers(1, 6, n) * DAY
+        done = planned + rng.integers(0, 4 * 3600, n).astype("timedelta64[s]")
+        forgotten = (wanted == k + 1) & (fate == "open") & (rng.random(n) < 0.4)
+        made = live & (done < PERIOD_END) & ~forgotten
+        rounds.append((live, set_at.copy(), planned, np.where(made, done, np.datetime64("NaT")), made))
+        last_done = np.where(made, done, last_done)
+        set_at = np.where(made, done, np.datetime64("NaT"))
+    closes = is_contacted & (fate != "open") & ~np.isnat(last_done)
+    status = np.where(closes, fate, "open")
+    reason = np.where(status == "refused", _choice(rng, REFUSALS, n, np.array([50, 30, 20.0])), "")
+    handed_at = last_done + _lag(rng, n, 2.0, 0.8)
+    handed = (reason == "wants_wholesale") & (rng.random(n) < 0.7) & (handed_at < PERIOD_END)
+    lead_ids = np.char.add("L", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    has_client = rng.random(n) < 0.4
+    leads = pd.DataFrame({
+        "lead_id": lead_ids,
+        "created_at": _iso_local(created),
+        "source": _choice(rng, np.array(["web", "phone", "partner"]), n, np.array([50, 30, 20.0])),
+        "client_id": np.where(has_client, clients.client_id.to_numpy()[rng.integers(0, len(clients), n)], ""),
+        "assigned_at": np.where(is_assigned, _iso_local(assigned), ""),
+        "assignee_id": np.where(is_assigned, assignee, ""),
+        "first_contact_at": np.where(is_contacted, _iso_local(contacted), ""),
+        "status": status,
+        "closed_at": np.where(closes, _iso_local(last_done), ""),
+        "refusal_reason": reason,
+        "refusal_note": np.where(reason == "deal_impossible", _choice(rng, IMPOSSIBLE_NOTES, n), ""),
+        "handed_to_wholesale_at": np.where(handed, _iso_local(handed_at), ""),
+    })
+    callbacks = pd.concat([pd.DataFrame({
+        "lead_id": lead_ids[live],
+        "set_at": _iso_local(set_at[live]),
+        "planned_at": _iso_local(planned[live]),
+        "done_at": np.where(made[live], _iso_local(done[live]), ""),
+        "employee_id": assignee[live],
+        "result": np.where(made & (done == last_done) & closes, status, np.where(made, "undecided", ""))[live],
+    }) for live, set_at, planned, done, made in rounds], ignore_index=True)
+    return leads, callbacks.sort_values(["lead_id", "set_at"], kind="stable")
+
+
 def generate(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
-    """The seven canonical tables as frames of text, as files would hold them."""
+    """The canonical tables as frames of text, as files would hold them."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     rng = np.random.default_rng(seed)
@@ -404,6 +475,7 @@ def generate(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
     contracts = _contracts(rng, stages, clients)
     identifiers = _identifiers(rng, clients, stages.client_id.unique())
     analyses = _analyses(rng, stages, identifiers)
+    leads, callbacks = _leads(rng, scale, employees, clients)  # drawn last: the other tables stay as they were
     return {
         "employees": employees,
         "clients": clients,
@@ -412,6 +484,8 @@ def generate(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
         "contracts": contracts,
         "entity_identifiers": identifiers,
         "entity_analyses": analyses,
+        "leads": leads,
+        "lead_callbacks": callbacks,
     }
 
 
