@@ -12,10 +12,12 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.labels import label
+from dashboards.labels import Names, label
 
 FONT = {"family": "Segoe UI, Roboto, Helvetica, Arial, sans-serif", "size": 13}
-KPIS = (("results", "results", ",.0f"), ("efficiency", "efficiency", ".1%"), ("productivity", "productivity", ",.2f"))
+# The triad and the cohort conversion beside period efficiency: (label key, mart column, is a share).
+KPIS = (("results", "results", False), ("efficiency", "efficiency", True),
+        ("cohort_conversion", "cohort_share", True), ("productivity", "productivity", False))
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -28,25 +30,31 @@ def month_name(month: date, language: str) -> str:
     return pd.Timestamp(month).strftime(label(language, "month_format"))
 
 
-def funnel_figure(funnel: pd.DataFrame, cohort_month: date, language: str) -> go.Figure | None:
+def funnel_figure(funnel: pd.DataFrame, cohort_month: date, names: Names) -> go.Figure | None:
     """The client funnel of one cohort month: clients per step, with step and cumulative conversion."""
+    language = names.language
     if funnel.empty:
         return None
     rows = funnel[funnel.cohort_month == pd.Timestamp(cohort_month)].sort_values("step_order")
     if rows.empty or rows.clients.iloc[0] == 0:
         return None
     fig = go.Figure(go.Funnel(
-        y=rows.step.tolist(), x=rows.clients.tolist(),
+        y=[names("step", s) for s in rows.step], x=rows.clients.tolist(),
         textinfo="value+percent previous+percent initial",
         customdata=rows[["step_conversion", "cumulative_conversion"]].to_numpy(),
         hovertemplate="%{y}: %{x}<br>step %{customdata[0]:.1%}, cumulative %{customdata[1]:.1%}<extra></extra>"))
     return _layout(fig, label(language, "funnel", period=month_name(cohort_month, language)))
 
 
+def _share(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value) * 100
+
+
 def kpi_triad_figure(kpis: pd.DataFrame, processes: list[str], period: date, previous: date | None,
-                     language: str) -> go.Figure | None:
-    """Results, efficiency and productivity of every process in the period, each with its change from
-    the previous period (arrow and colour by Plotly's delta)."""
+                     names: Names) -> go.Figure | None:
+    """Results, efficiency, cohort conversion and productivity of every process in the period, each with
+    its change from the previous period; shares in %, their changes in percentage points."""
+    language = names.language
     if kpis.empty:
         return None
     monthly = kpis[(kpis.period_grain == "month") & (kpis.slice_type == "all")].set_index(["process", "period_start"])
@@ -58,40 +66,57 @@ def kpi_triad_figure(kpis: pd.DataFrame, processes: list[str], period: date, pre
         current = monthly.loc[(process, pd.Timestamp(period))]
         before = monthly.loc[(process, pd.Timestamp(previous))] if previous is not None and (
             process, pd.Timestamp(previous)) in monthly.index else None
-        for column, (key, field, fmt) in enumerate(KPIS):
-            value = current[field]
-            reference = before[field] if before is not None else None
+        for column, (key, field, is_share) in enumerate(KPIS):
+            value = _share(current[field]) if is_share else current[field]
+            reference = None if before is None else (_share(before[field]) if is_share else before[field])
+            has_delta = reference is not None and pd.notna(reference)
+            fmt = ".1f" if is_share else (",.0f" if field == "results" else ",.2f")
             fig.add_trace(go.Indicator(
-                mode="number+delta" if reference is not None and pd.notna(reference) else "number",
-                value=None if pd.isna(value) else float(value),
-                number={"valueformat": fmt},
-                delta={"reference": float(reference), "valueformat": fmt, "relative": False}
-                if reference is not None and pd.notna(reference) else None,
-                title={"text": f"{process}<br><span style='font-size:0.8em'>{label(language, key)}</span>"},
+                mode="number+delta" if has_delta else "number",
+                value=None if value is None or pd.isna(value) else float(value),
+                number={"valueformat": fmt, "suffix": "%" if is_share else ""},
+                delta={"reference": float(reference), "valueformat": fmt, "relative": False,
+                       "suffix": label(language, "pp") if is_share else ""} if has_delta else None,
+                title={"text": f"{names('process', process)}<br>"
+                               f"<span style='font-size:0.8em'>{label(language, key)}</span>"},
                 name=f"{process}:{field}",
                 domain={"row": row, "column": column}))
-    fig.update_layout(grid={"rows": len(present), "columns": 3, "pattern": "independent"})
+    fig.update_layout(grid={"rows": len(present), "columns": len(KPIS), "pattern": "independent"})
     title = label(language, "triad", period=month_name(period, language),
                   previous=month_name(previous, language) if previous is not None else "-")
     fig = _layout(fig, title, height=170 * len(present) + 120)
     return fig.update_layout(margin={"t": 120})
 
 
-def weekly_trend_figure(kpis: pd.DataFrame, processes: list[str], language: str) -> go.Figure | None:
+def cohort_note(kpis: pd.DataFrame, period: date, names: Names) -> str | None:
+    """Why a period efficiency above 100% is no error, naming the processes where it happens."""
+    if kpis.empty:
+        return None
+    rows = kpis[(kpis.period_grain == "month") & (kpis.slice_type == "all")
+                & (kpis.period_start == pd.Timestamp(period)) & (kpis.efficiency > 1)]
+    if rows.empty:
+        return None
+    return label(names.language, "cohort_note", processes=", ".join(names("process", p) for p in rows.process))
+
+
+def weekly_trend_figure(kpis: pd.DataFrame, processes: list[str], names: Names) -> go.Figure | None:
+    language = names.language
     if kpis.empty:
         return None
     weekly = kpis[(kpis.period_grain == "week") & (kpis.slice_type == "all")].sort_values("period_start")
     if weekly.empty:
         return None
-    fig = go.Figure([go.Scatter(x=rows.period_start, y=rows.efficiency, mode="lines+markers", name=process)
+    fig = go.Figure([go.Scatter(x=rows.period_start, y=rows.efficiency, mode="lines+markers",
+                                name=names("process", process))
                      for process in processes if not (rows := weekly[weekly.process == process]).empty])
     fig.update_yaxes(tickformat=".0%")
     return _layout(fig, label(language, "weekly_trend"))
 
 
 def employee_productivity_figure(kpis: pd.DataFrame, employees: pd.DataFrame, process: str, period: date,
-                                 language: str, show_names: bool) -> go.Figure | None:
+                                 names: Names, show_names: bool) -> go.Figure | None:
     """Results per employee in the period against their team's average per participant."""
+    language = names.language
     if kpis.empty:
         return None
     at = (kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period)) & (kpis.process == process)
@@ -109,17 +134,19 @@ def employee_productivity_figure(kpis: pd.DataFrame, employees: pd.DataFrame, pr
         go.Scatter(x=people.who, y=people.team.map(teams), mode="markers", marker={"symbol": "line-ew-open",
                    "size": 28, "line": {"width": 3}}, name=label(language, "team_average")),
     ])
-    return _layout(fig, label(language, "employees", process=process, period=month_name(period, language)))
+    return _layout(fig, label(language, "employees", process=names("process", process),
+                              period=month_name(period, language)))
 
 
-def team_comparison_figure(kpis: pd.DataFrame, processes: list[str], period: date, language: str) -> go.Figure | None:
+def team_comparison_figure(kpis: pd.DataFrame, processes: list[str], period: date, names: Names) -> go.Figure | None:
+    language = names.language
     if kpis.empty:
         return None
     teams = kpis[(kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period))
                  & (kpis.slice_type == "team")]
     if teams.empty:
         return None
-    fig = go.Figure([go.Bar(x=rows.process, y=rows.efficiency, name=team,
+    fig = go.Figure([go.Bar(x=[names("process", p) for p in rows.process], y=rows.efficiency, name=team,
                             text=rows.efficiency.map(lambda v: "" if pd.isna(v) else f"{v:.0%}"))
                      for team, rows in teams.assign(process=pd.Categorical(teams.process, processes))
                      .sort_values("process").groupby("slice_value", observed=True)])
@@ -128,22 +155,24 @@ def team_comparison_figure(kpis: pd.DataFrame, processes: list[str], period: dat
     return _layout(fig, label(language, "teams", period=month_name(period, language)))
 
 
-def losses_figure(losses: pd.DataFrame, period: date, language: str) -> go.Figure | None:
+def losses_figure(losses: pd.DataFrame, period: date, names: Names) -> go.Figure | None:
+    language = names.language
     if losses.empty:
         return None
     rows = losses[(losses.period_grain == "month") & (losses.period_start == pd.Timestamp(period))]
     if rows.empty:
         return None
-    rows = rows.assign(reason=rows.loss_reason + rows.is_wholesale_handoff.map(
+    rows = rows.assign(reason=rows.loss_reason.map(lambda r: names("value", r)) + rows.is_wholesale_handoff.map(
         {True: label(language, "wholesale"), False: ""}))
-    fig = go.Figure([go.Bar(y=stage_rows.reason, x=stage_rows.losses, name=stage, orientation="h")
+    fig = go.Figure([go.Bar(y=stage_rows.reason, x=stage_rows.losses, name=names("stage", stage), orientation="h")
                      for stage, stage_rows in rows.groupby("last_stage_before_loss")])
     fig.update_layout(barmode="stack")
     return _layout(fig, label(language, "losses", period=month_name(period, language)))
 
 
-def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, language: str) -> go.Figure | None:
+def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, names: Names) -> go.Figure | None:
     """Period efficiency by region (rows) and revenue tier (columns), from the `region_tier` slice."""
+    language = names.language
     if kpis.empty:
         return None
     cells = kpis[(kpis.period_grain == "month") & (kpis.period_start == pd.Timestamp(period))
@@ -156,7 +185,8 @@ def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, langu
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=grid.columns.tolist(), y=grid.index.tolist(),
                                colorscale="Blues", zmin=0, colorbar={"tickformat": ".0%"},
                                hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
-    return _layout(fig, label(language, "heatmap", process=process, period=month_name(period, language)),
+    return _layout(fig, label(language, "heatmap", process=names("process", process),
+                              period=month_name(period, language)),
                    height=max(320, 28 * len(grid) + 140))
 
 
@@ -212,3 +242,102 @@ def analysis_duration_figure(by_bucket: pd.DataFrame, language: str) -> go.Figur
     for weeks in (6, 7):  # the industry survey: about 6 weeks, 7 with more than four identifiers
         fig.add_hline(y=weeks, line_dash="dot", annotation_text=label(language, "survey", weeks=weeks))
     return _layout(fig, label(language, "analysis"))
+
+
+def deal_outcomes_figure(outcomes: pd.DataFrame, employees: pd.DataFrame, period: date, names: Names,
+                         show_names: bool) -> go.Figure | None:
+    """Win rate in the period for the whole company, each team and each manager who closed a deal, with
+    the deals won and lost and the median sales cycle."""
+    language = names.language
+    if outcomes.empty:
+        return None
+    rows = outcomes[(outcomes.period_grain == "month") & (outcomes.period_start == pd.Timestamp(period))
+                    & (outcomes.won + outcomes.lost > 0)]
+    if rows.empty:
+        return None
+    people = employees.set_index("employee_id") if not employees.empty else pd.DataFrame()
+
+    def who(slice_type: str, value: str) -> str:
+        if slice_type == "all":
+            return label(language, "all_deals")
+        if slice_type == "team":
+            return f"{label(language, 'team')}: {names('value', value)}"
+        known = value in people.index
+        name = people.full_name.get(value) if known and show_names and pd.notna(people.full_name.get(value)) \
+            else value
+        team = people.team.get(value) if known else None
+        return f"{name} ({team})" if team else name
+
+    order = {"all": 0, "team": 1, "employee": 2}
+    rows = rows.assign(order=rows.slice_type.map(order)).sort_values(["order", "win_rate"], ascending=[True, False])
+    texts = [label(language, "won_lost", won=int(w), lost=int(lo))
+             + (f" · {label(language, 'cycle_days', days=c)}" if pd.notna(c) else "")
+             for w, lo, c in zip(rows.won, rows.lost, rows.sales_cycle_median_days, strict=True)]
+    fig = go.Figure(go.Bar(
+        y=[who(t, v) for t, v in zip(rows.slice_type, rows.slice_value, strict=True)], x=rows.win_rate,
+        orientation="h", text=texts, textposition="outside", cliponaxis=False, name="win_rate",
+        customdata=rows[["won", "lost", "sales_cycle_median_days"]].to_numpy(),
+        hovertemplate="%{y}: %{x:.1%}<br>%{text}<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.6])  # room for the text beside a 100% bar
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, label(language, "outcomes", period=month_name(period, language)),
+                   height=max(300, 32 * len(rows) + 140))
+
+
+def bookings_text(bookings: pd.DataFrame, period: date, language: str) -> str | None:
+    """Bookings of the period per currency, as a sentence."""
+    if bookings.empty:
+        return None
+    rows = bookings[(bookings.period_grain == "month") & (bookings.slice_type == "all")
+                    & (bookings.period_start == pd.Timestamp(period)) & bookings.amount.notna()]
+    if rows.empty:
+        return None
+    amounts = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in
+                        zip(rows.currency, rows.amount, strict=True))
+    return label(language, "bookings", period=month_name(period, language), amounts=amounts)
+
+
+def time_in_stage_figure(time_in_stage: pd.DataFrame, period: date, names: Names) -> go.Figure | None:
+    """Median and 90th percentile hours in each stage of the stays that began in the period, and how
+    many of them are still open."""
+    language = names.language
+    if time_in_stage.empty:
+        return None
+    rows = time_in_stage[(time_in_stage.period_grain == "month")
+                         & (time_in_stage.period_start == pd.Timestamp(period))].sort_values("stage_order")
+    if rows.empty:
+        return None
+    stages = [names("stage", s) for s in rows.stage]
+    still = [label(language, "open_stays", n=int(n)) if n else "" for n in rows.open_stays]
+    fig = go.Figure([
+        go.Bar(x=stages, y=rows.median_hours, name=label(language, "median"), text=still, textposition="outside"),
+        go.Bar(x=stages, y=rows.p90_hours, name=label(language, "p90")),
+    ])
+    fig.update_layout(barmode="group")
+    return _layout(fig, label(language, "time_in_stage", period=month_name(period, language)))
+
+
+LEAD_KPIS = (("leads_created", "leads_created", ",.0f"), ("hours_to_assign", "median_hours_to_assign", ",.1f"),
+             ("hours_to_contact", "median_hours_to_first_contact", ",.1f"), ("converted", "converted", ",.0f"),
+             ("refused", "refused", ",.0f"), ("still_open", "still_open", ",.0f"),
+             ("conversion", "conversion", ".1%"), ("wholesale_handed", "wholesale_handed_over", ",.0f"),
+             ("wholesale_missing", "wholesale_not_handed_over", ",.0f"))
+
+
+def lead_handling_figure(lead_kpis: pd.DataFrame, period: date, names: Names) -> go.Figure | None:
+    """How the period's leads were handled: how many, how fast, how they ended, the wholesale hand-offs."""
+    language = names.language
+    if lead_kpis.empty:
+        return None
+    rows = lead_kpis[(lead_kpis.period_grain == "month") & (lead_kpis.slice_type == "all")
+                     & (lead_kpis.period_start == pd.Timestamp(period))]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    fig = go.Figure([go.Indicator(
+        mode="number", value=None if pd.isna(row[column]) else float(row[column]), number={"valueformat": fmt},
+        title={"text": label(language, key)}, name=f"leads:{column}", domain={"row": i // 3, "column": i % 3})
+        for i, (key, column, fmt) in enumerate(LEAD_KPIS)])
+    fig.update_layout(grid={"rows": 3, "columns": 3, "pattern": "independent"})
+    fig = _layout(fig, label(language, "leads", period=month_name(period, language)), height=520)
+    return fig.update_layout(margin={"t": 110})

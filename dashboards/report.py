@@ -1,8 +1,10 @@
 """The management report: one self-contained HTML page (plotly.js embedded once, no network needed)
-for the latest complete month, with a selector for earlier months.
+for the latest complete month, with a selector for earlier months, and the lists a manager works
+through (leads at risk, deals sitting in a stage, drop-offs) with CSV downloads.
 
-`load_report_data` reads the marts (never the raw phone numbers); `build_report` turns them into the
-page with the figure functions of `dashboards.figures`.
+`load_report_data` reads the marts (never the raw phone numbers) and neutralises their text (see
+`dashboards.lists`); `build_report` turns them into the page with the figure functions of
+`dashboards.figures`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import yaml
 from plotly.offline import get_plotlyjs
 
 from dashboards import figures
-from dashboards.labels import label
+from dashboards.labels import Names, label
+from dashboards.lists import csv_link, html_table, neutralise_frame
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
 
@@ -48,23 +51,38 @@ class ReportData:
     as_of: date
     processes: list[str]
     contract_horizon_days: int
+    labels: pd.DataFrame  # kind (process, stage, step), code, label_en, label_ru: from the dbt seeds
     kpis: pd.DataFrame
     funnel: pd.DataFrame
     losses: pd.DataFrame
     contracts: pd.DataFrame
     employees: pd.DataFrame
+    outcomes: pd.DataFrame
+    bookings: pd.DataFrame
+    time_in_stage: pd.DataFrame
+    open_stays: pd.DataFrame
+    dropoffs: pd.DataFrame
+    lead_kpis: pd.DataFrame
+    leads_at_risk: pd.DataFrame
     identifier_quality: pd.DataFrame
     identifier_history: pd.DataFrame
     analysis_buckets: pd.DataFrame
     loads: pd.DataFrame
     quarantined: int
+    rejected_files: int
+
+    def names(self, language: str) -> Names:
+        column = f"label_{language}"
+        by_kind = {kind: dict(zip(rows.code, rows[column], strict=True)) for kind, rows in self.labels.groupby("kind")}
+        return Names(language, by_kind.get("process", {}), by_kind.get("stage", {}), by_kind.get("step", {}))
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     try:
-        return con.sql(sql).to_arrow_table().to_pandas(date_as_object=False)  # dates as datetime64
+        frame = con.sql(sql).to_arrow_table().to_pandas(date_as_object=False)  # dates as datetime64
     except duckdb.CatalogException:  # a mart blocked by a failed ERROR expectation, or never built
         return pd.DataFrame()
+    return neutralise_frame(frame)
 
 
 def load_report_data(warehouse: Path, contract_horizon_days: int = 90) -> ReportData:
@@ -75,18 +93,33 @@ def load_report_data(warehouse: Path, contract_horizon_days: int = 90) -> Report
             processes=[p for (p,) in con.execute("SELECT process FROM config.process_chain ORDER BY process_order")
                        .fetchall()],
             contract_horizon_days=contract_horizon_days,
+            labels=_frame(con, """
+                SELECT 'process' AS kind, process AS code, label_en, label_ru FROM config.process_chain
+                UNION ALL SELECT 'stage', stage, label_en, label_ru FROM config.stage_catalog
+                UNION ALL SELECT 'step', step, label_en, label_ru FROM config.client_funnel_steps"""),
             kpis=kpis,
             funnel=_frame(con, "SELECT * FROM marts.fct_client_funnel"),
             losses=_frame(con, "SELECT * FROM marts.fct_losses_by_reason WHERE period_grain = 'month'"),
             contracts=_frame(con, "SELECT * FROM marts.fct_contracts_ending"),
             employees=_frame(con, "SELECT employee_id, full_name, team FROM marts.dim_employees"),
+            outcomes=_frame(con, "SELECT * FROM marts.fct_deal_outcomes WHERE period_grain = 'month'"),
+            bookings=_frame(con, "SELECT * FROM marts.fct_bookings WHERE period_grain = 'month'"),
+            time_in_stage=_frame(con, "SELECT * FROM marts.fct_time_in_stage WHERE period_grain = 'month'"),
+            open_stays=_frame(con, "SELECT * FROM marts.fct_open_stage_stays ORDER BY age_hours DESC"),
+            dropoffs=_frame(con, "SELECT * FROM marts.fct_stage_dropoffs ORDER BY stage_order, hours_in_stage DESC"),
+            lead_kpis=_frame(con, "SELECT * FROM marts.fct_lead_kpis WHERE period_grain = 'month'"),
+            leads_at_risk=_frame(con, "SELECT * FROM marts.fct_leads_at_risk ORDER BY age_hours DESC"),
             identifier_quality=_frame(con, "SELECT * FROM marts.fct_identifier_quality_by_source"),
             identifier_history=_frame(con, "SELECT validated_at, scope, observed_value "
                                            "FROM quality.expectation_results WHERE rule = 'reliability_per_source'"),
             analysis_buckets=_frame(con, "SELECT * FROM marts.fct_entity_analysis_by_bucket"),
             loads=_frame(con, "SELECT table_name, sum(rows_loaded) AS rows_loaded, max(loaded_at) AS loaded_at "
-                              "FROM raw._load_ledger GROUP BY table_name ORDER BY table_name"),
+                              "FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"),
             quarantined=con.execute("SELECT count(*) FROM raw._quarantine").fetchall()[0][0],
+            rejected_files=con.execute("""
+                SELECT count(*) FROM (SELECT file_name, arg_max(status, load_id) AS last_status
+                                      FROM raw._load_ledger GROUP BY file_name) WHERE last_status = 'rejected'
+            """).fetchall()[0][0],
         )
 
 
@@ -101,27 +134,101 @@ def complete_months(data: ReportData, limit: int) -> list[date]:
 
 def period_figures(data: ReportData, config: ReportConfig, month: date, previous: date | None
                    ) -> dict[str, go.Figure | None]:
-    lang = config.language
+    lang, names = config.language, data.names(config.language)
     return {
-        "funnel": figures.funnel_figure(data.funnel, month, lang),
-        "kpi_triad": figures.kpi_triad_figure(data.kpis, data.processes, month, previous, lang),
+        "kpi_triad": figures.kpi_triad_figure(data.kpis, data.processes, month, previous, names),
+        "funnel": figures.funnel_figure(data.funnel, month, names),
+        "outcomes": figures.deal_outcomes_figure(data.outcomes, data.employees, month, names,
+                                                 config.show_employee_names),
+        "time_in_stage": figures.time_in_stage_figure(data.time_in_stage, month, names),
+        "leads": figures.lead_handling_figure(data.lead_kpis, month, names),
         "employees": figures.employee_productivity_figure(data.kpis, data.employees, config.employee_process,
-                                                          month, lang, config.show_employee_names),
-        "teams": figures.team_comparison_figure(data.kpis, data.processes, month, lang),
-        "losses": figures.losses_figure(data.losses, month, lang),
-        "segments": figures.segment_heatmap_figure(data.kpis, config.heatmap_process, month, lang),
+                                                          month, names, config.show_employee_names),
+        "teams": figures.team_comparison_figure(data.kpis, data.processes, month, names),
+        "losses": figures.losses_figure(data.losses, month, names),
+        "segments": figures.segment_heatmap_figure(data.kpis, config.heatmap_process, month, names),
         "contracts": figures.contracts_figure(data.contracts, month, data.contract_horizon_days, lang),
     }
+
+
+# The notes that go under a figure of a period, when there is something to say.
+def period_notes(data: ReportData, config: ReportConfig, month: date) -> dict[str, str | None]:
+    names = data.names(config.language)
+    return {"kpi_triad": figures.cohort_note(data.kpis, month, names),
+            "outcomes": figures.bookings_text(data.bookings, month, config.language)}
 
 
 def overall_figures(data: ReportData, config: ReportConfig) -> dict[str, go.Figure | None]:
     lang = config.language
     return {
-        "weekly_trend": figures.weekly_trend_figure(data.kpis, data.processes, lang),
+        "weekly_trend": figures.weekly_trend_figure(data.kpis, data.processes, data.names(lang)),
         "identifier_quality": figures.identifier_quality_figure(data.identifier_quality, lang),
         "identifier_trend": figures.identifier_trend_figure(data.identifier_history, lang),
         "analysis": figures.analysis_duration_figure(data.analysis_buckets, lang),
     }
+
+
+def _list_html(title: str, frame: pd.DataFrame, shown: pd.DataFrame, headers: dict[str, str], file_name: str,
+               list_id: str, language: str) -> str:
+    """A list with its title, its first rows and a CSV download of all of it (the mart's own columns)."""
+    heading = f"<h3>{html.escape(title)}</h3>"
+    if frame.empty:
+        return f'<div class="list-block" id="{list_id}">{heading}<p class="no-data">' \
+               f'{html.escape(label(language, "none_listed"))}</p></div>'
+    more = label(language, "more_rows", shown=min(len(frame), 50), n=len(frame))
+    return (f'<div class="list-block" id="{list_id}">{heading}'
+            f'{csv_link(frame, file_name, label(language, "download", n=len(frame)))}'
+            f'{html_table(shown, headers, f"{list_id}-table", more)}</div>')
+
+
+def _people(data: ReportData, config: ReportConfig) -> dict[str, str]:
+    if data.employees.empty:
+        return {}
+    if not config.show_employee_names:
+        return {}
+    return {e: n for e, n in zip(data.employees.employee_id, data.employees.full_name, strict=True) if pd.notna(n)}
+
+
+def dropoff_list(data: ReportData, config: ReportConfig, month: date) -> str:
+    lang, names, people = config.language, data.names(config.language), _people(data, config)
+    rows = data.dropoffs[data.dropoffs.month_start == pd.Timestamp(month)] if not data.dropoffs.empty \
+        else data.dropoffs
+    shown = rows.assign(stage=rows.stage.map(lambda v: names("stage", v)),
+                        employee=rows.employee_id.map(lambda e: people.get(e, e)),
+                        dropoff=rows.dropoff.map(lambda v: names("value", v)),
+                        loss_reason=rows.loss_reason.map(lambda v: names("value", v) if pd.notna(v) else "")) \
+        if not rows.empty else rows
+    headers = {k: label(lang, v) for k, v in (("stage", "stage"), ("deal_id", "deal"), ("client_name", "client"),
+                                              ("employee", "employee"), ("dropoff", "dropoff"),
+                                              ("loss_reason", "loss_reason"), ("entered_at", "entered"),
+                                              ("hours_in_stage", "hours"))}
+    return _list_html(label(lang, "dropoffs", period=figures.month_name(month, lang)), rows, shown, headers,
+                      f"dropoffs_{month:%Y-%m}.csv", f"list-dropoffs-{month:%Y-%m}", lang)
+
+
+def as_of_lists(data: ReportData, config: ReportConfig) -> str:
+    """The lists to work through today: leads at risk and deals sitting in a stage, at the as-of date."""
+    lang, names, people = config.language, data.names(config.language), _people(data, config)
+    risk = data.leads_at_risk
+    risk_shown = risk.assign(assignee=risk.assignee_id.map(lambda e: people.get(e, e)),
+                             risk=risk.risk.map(lambda v: names("value", v)),
+                             age_days=risk.age_hours / 24) if not risk.empty else risk
+    stuck = data.open_stays
+    stuck_shown = stuck.assign(stage=stuck.stage.map(lambda v: names("stage", v)),
+                               employee=stuck.employee_id.map(lambda e: people.get(e, e)),
+                               age_days=stuck.age_hours / 24) if not stuck.empty else stuck
+    as_of = data.as_of.isoformat()
+    return "".join([
+        _list_html(label(lang, "at_risk", date=as_of), risk, risk_shown,
+                   {k: label(lang, v) for k, v in (("lead_id", "lead"), ("assignee", "assignee"), ("team", "team"),
+                                                    ("risk", "risk"), ("since", "since"), ("age_days", "age_days"))},
+                   "leads_at_risk.csv", "list-leads-at-risk", lang),
+        _list_html(label(lang, "stuck", date=as_of), stuck, stuck_shown,
+                   {k: label(lang, v) for k, v in (("deal_id", "deal"), ("client_name", "client"),
+                                                    ("employee", "employee"), ("team", "team"), ("stage", "stage"),
+                                                    ("entered_at", "entered"), ("age_days", "age_days"))},
+                   "deals_in_stage.csv", "list-stuck-deals", lang),
+    ])
 
 
 def _figure_html(fig: go.Figure | None, div_id: str, language: str) -> str:
@@ -138,6 +245,11 @@ header { display: flex; justify-content: space-between; align-items: baseline; f
 select { font-size: 1em; padding: 2px 6px; }
 .period[hidden] { display: none; }
 .no-data { color: #777; font-style: italic; }
+.note { color: #444; background: #f6f6f0; border-left: 3px solid #c9b458; padding: 6px 10px; margin: 4px 0 16px; }
+table.list { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
+table.list th, table.list td { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: left; }
+a.download { font-size: 0.9em; }
+.more { color: #666; font-size: 0.85em; }
 footer { margin-top: 32px; border-top: 1px solid #ddd; padding-top: 8px; color: #555; font-size: 0.9em; }
 """
 
@@ -166,11 +278,15 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
         previous = months[i + 1] if i + 1 < len(months) else None
         options.append(f'<option value="{key}">{html.escape(figures.month_name(month, lang))}</option>')
         parts = []
+        notes = period_notes(data, config, month)
         for name, fig in period_figures(data, config, month, previous).items():
             div_id = f"fig-{name}-{key}"
             parts.append(_figure_html(fig, div_id, lang))
+            if notes.get(name):
+                parts.append(f'<p class="note" id="note-{name}-{key}">{html.escape(notes[name])}</p>')
             if fig is not None:
                 drawn[div_id] = fig
+        parts.append(dropoff_list(data, config, month))
         sections.append(f'<section class="period" data-period="{key}"{"" if i == 0 else " hidden"}>'
                         + "\n".join(parts) + "</section>")
     overall = []
@@ -188,6 +304,7 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
               built_at=built_at.strftime("%Y-%m-%d %H:%M")),
         label(lang, "footer_rows", rows=rows),
         label(lang, "footer_quarantine", rows=f"{data.quarantined:,}"),
+        label(lang, "footer_rejected", files=f"{data.rejected_files:,}"),
     ])
     page = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(label(lang, "title"))}</title>
@@ -198,6 +315,7 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
 <p>{html.escape(label(lang, "as_of"))} {data.as_of.isoformat()} &middot;
 <label>{html.escape(label(lang, "period"))} <select id="period">{"".join(options)}</select></label></p></header>
 {"".join(sections)}
+<section class="lists">{as_of_lists(data, config)}</section>
 <section class="overall">{"".join(overall)}</section>
 <footer>{html.escape(footer)}</footer>
 <script>{_SELECTOR}</script>

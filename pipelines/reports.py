@@ -9,14 +9,16 @@ from dashboards.report import ReportConfig, build_report, complete_months, load_
 from pipelines.resources import WarehouseResource
 
 REPORT_MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_losses_by_reason", "fct_contracts_ending",
-                "dim_employees", "fct_identifier_quality_by_source", "fct_entity_analysis_by_bucket"]
+                "dim_employees", "fct_deal_outcomes", "fct_bookings", "fct_time_in_stage", "fct_open_stage_stays",
+                "fct_stage_dropoffs", "fct_lead_kpis", "fct_leads_at_risk", "fct_identifier_quality_by_source",
+                "fct_entity_analysis_by_bucket"]
 
 
-def headline_table(data, months) -> str:
+def headline_table(data, months, language: str) -> str:
     """Results, efficiency and productivity of each process in the latest complete month (Markdown)."""
     if not months:
         return "no complete month yet"
-    kpis = data.kpis
+    kpis, names = data.kpis, data.names(language)
     latest = kpis[(kpis.period_grain == "month") & (kpis.slice_type == "all")
                   & (kpis.period_start.dt.date == months[0])].set_index("process")
     lines = [f"**{months[0]:%Y-%m}**", "", "| process | results | efficiency | productivity |", "|---|---|---|---|"]
@@ -24,7 +26,8 @@ def headline_table(data, months) -> str:
         if process in latest.index:
             row = latest.loc[process]
             eff = "-" if row.efficiency != row.efficiency else f"{row.efficiency:.1%}"
-            lines.append(f"| {process} | {int(row.results)} | {eff} | {row.productivity:.2f} |")
+            productivity = "-" if row.productivity != row.productivity else f"{row.productivity:.2f}"
+            lines.append(f"| {names('process', process)} | {int(row.results)} | {eff} | {productivity} |")
     return "\n".join(lines)
 
 
@@ -47,7 +50,7 @@ def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.path(str(written["report"])),
         "latest": dg.MetadataValue.url(written["latest"].as_uri()),
-        "headline_kpis": dg.MetadataValue.md(headline_table(data, complete_months(data, 1))),
+        "headline_kpis": dg.MetadataValue.md(headline_table(data, complete_months(data, 1), config.language)),
         "figures": len(drawn),
         "size_mb": round(written["report"].stat().st_size / 2**20, 2),
         "png": dg.MetadataValue.path(str(written["png"])) if "png" in written else "no Chromium: no PNGs",

@@ -33,8 +33,8 @@ def test_the_pipeline_wrote_the_report_and_latest(worked_run, worked_settings):
     [event] = [e for e in worked_run.get_asset_materialization_events()
                if e.asset_key.to_user_string() == "reports/management_report"]
     metadata = event.materialization.metadata
-    assert "| client_search | 0 | 0.0% | 0.00 |" in metadata["headline_kpis"].value  # April, the latest month
-    assert metadata["figures"].value == 22
+    assert "| Client search by phone | 0 | 0.0% | 0.00 |" in metadata["headline_kpis"].value  # April, the latest
+    assert metadata["figures"].value == 28
 
 
 def test_periods_latest_complete_month_first(report):
@@ -47,24 +47,46 @@ def test_march_numbers_of_the_metric_contract(report):
     assert list(drawn["fig-funnel-2026-03"].data[0].x) == [9, 3, 3, 3, 2, 1, 1]
     assert list(drawn["fig-funnel-2026-02"].data[0].x) == [1] * 7
     triad = "fig-kpi_triad-2026-03"
-    expected = {"client_search": (3, 0.25, 1.0), "meeting": (3, 0.6, 1.5), "proposal": (3, 1.0, 3.0),
-                "contract": (2, 2 / 3, 2.0), "payment": (1, 0.5, 1.0)}
-    for process, (results, efficiency, productivity) in expected.items():
+    expected = {"lead_handling": (1, 1 / 6, 1 / 6, 0.5), "client_search": (3, 0.25, 0.25, 1.0),
+                "meeting": (3, 0.6, 0.8, 1.5), "proposal": (3, 1.0, 1.0, 3.0), "contract": (2, 2 / 3, 2 / 3, 2.0),
+                "payment": (1, 0.5, 1.0, 1.0)}
+    for process, (results, efficiency, cohort, productivity) in expected.items():
         assert indicator(drawn, triad, f"{process}:results") == results
-        assert indicator(drawn, triad, f"{process}:efficiency") == pytest.approx(efficiency)
+        assert indicator(drawn, triad, f"{process}:efficiency") == pytest.approx(efficiency * 100)  # in %
+        assert indicator(drawn, triad, f"{process}:cohort_share") == pytest.approx(cohort * 100)
         assert indicator(drawn, triad, f"{process}:productivity") == pytest.approx(productivity)
     client_search = [t for t in drawn[triad].data if t.name == "client_search:efficiency"][0]
-    assert client_search.delta.reference == 1.0  # February's efficiency
-    teams = {t.name: list(t.y) for t in drawn["fig-teams-2026-03"].data}
-    assert teams["North"][0] == pytest.approx(0.3) and teams["South"][0] == 0.0
+    assert client_search.delta.reference == 100.0 and client_search.delta.suffix == " pp"  # February's 100%
+    teams = {t.name: dict(zip(t.x, t.y, strict=True)) for t in drawn["fig-teams-2026-03"].data}
+    assert teams["North"]["Client search by phone"] == pytest.approx(0.3)
+    assert teams["South"]["Client search by phone"] == 0.0 and teams["North"]["Lead handling"] == 0.5
     employees = drawn["fig-employees-2026-03"].data[0]
     assert dict(zip(employees.x, employees.y, strict=True)) == {"Anna Ivanova": 2, "Boris Petrov": 1,
                                                                "Vera Sidorova": 0}
     losses = {(t.name, y) for t in drawn["fig-losses-2026-03"].data for y in t.y}
-    assert losses == {("proposal_sent", "wants_wholesale (wholesale hand-off)"),
-                      ("meeting_scheduled", "client_refused")}
+    assert losses == {("Proposal sent", "wants wholesale (wholesale hand-off)"),
+                      ("Meeting scheduled", "client refused")}
     contracts = drawn["fig-contracts-2026-03"].data[0].cells.values
     assert list(contracts[0]) == ["CT90"] and list(contracts[5]) == ["15"]
+
+
+def test_march_outcomes_time_in_stage_and_leads(report):
+    page, drawn = report
+    win = drawn["fig-outcomes-2026-03"].data[0]
+    assert dict(zip(win.y, win.x, strict=True)) == {
+        "All": 0.5, "Team: North": pytest.approx(2 / 3), "Gleb Orlov (North)": pytest.approx(2 / 3),
+        "Team: South": 0.0, "Daria Kuznetsova (South)": 0.0}
+    assert "2 won / 2 lost · cycle 20.5 d" in win.text
+    assert "Bookings in March 2026: 1,650,000.00 RUB" in page
+    stays = drawn["fig-time_in_stage-2026-03"].data[0]
+    assert dict(zip(stays.x, stays.y, strict=True)) == {"Meeting scheduled": 144, "Meeting held": 48,
+                                                        "Proposal sent": 312, "Contract signed": 252}
+    leads = {t.name: t.value for t in drawn["fig-leads-2026-03"].data}
+    assert (leads["leads:leads_created"], leads["leads:median_hours_to_assign"],
+            leads["leads:median_hours_to_first_contact"], leads["leads:converted"], leads["leads:refused"],
+            leads["leads:still_open"]) == (6, 0.5, 5.0, 1, 3, 2)
+    assert (leads["leads:wholesale_handed_over"], leads["leads:wholesale_not_handed_over"]) == (1, 1)
+    assert "client_search" not in page.split("<body>")[1].split("<script")[0]  # codes are not shown
 
 
 def test_identifier_and_analysis_numbers(report):
@@ -129,9 +151,37 @@ def test_report_renders_offline_in_chromium(worked_run, worked_settings, tmp_pat
                 + (t.value !== undefined ? 1 : 0) + (t.cells ? t.cells.values.length : 0), 0),
             visible: div.offsetParent !== null}))""")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        # What plotly.js drew (its _fullData: the arrays decoded), read back from the page.
+        panels = page.evaluate("""() => ({
+            win: (() => { const t = document.getElementById('fig-outcomes-2026-03')._fullData[0];
+                          return Object.fromEntries(Array.from(t.y).map((y, i) => [y, t.x[i]])); })(),
+            leads: Object.fromEntries(document.getElementById('fig-leads-2026-03')._fullData
+                .map(t => [t.name, t.value])),
+            stays: (() => { const t = document.getElementById('fig-time_in_stage-2026-03')._fullData[0];
+                            return Object.fromEntries(Array.from(t.x).map((x, i) => [x, t.y[i]])); })(),
+            atRisk: Array.from(document.querySelectorAll('#list-leads-at-risk-table tbody tr'))
+                .map(tr => Array.from(tr.cells).map(td => td.textContent)),
+            stuck: Array.from(document.querySelectorAll('#list-stuck-deals-table tbody tr'))
+                .map(tr => tr.cells[0].textContent),
+            dropoffs: Array.from(document.querySelectorAll('#list-dropoffs-2026-03-table tbody tr'))
+                .map(tr => [tr.cells[1].textContent, tr.cells[4].textContent]),
+            csv: document.querySelector('#list-leads-at-risk a.download').getAttribute('download'),
+            note: (document.getElementById('note-outcomes-2026-03') || {}).textContent})""")
         browser.close()
     assert errors == []
-    assert len(state) == 22
+    assert panels["win"] == {"All": 0.5, "Team: North": pytest.approx(2 / 3),
+                             "Gleb Orlov (North)": pytest.approx(2 / 3), "Team: South": 0,
+                             "Daria Kuznetsova (South)": 0}
+    assert (panels["leads"]["leads:leads_created"], panels["leads"]["leads:conversion"]) == (6, pytest.approx(1 / 6))
+    assert panels["stays"] == {"Meeting scheduled": 144, "Meeting held": 48, "Proposal sent": 312,
+                               "Contract signed": 252}
+    assert sorted((row[0], row[3]) for row in panels["atRisk"]) == [
+        ("L4", "callback overdue"), ("L5", "unassigned"), ("L6", "no next call agreed"), ("L7", "never contacted")]
+    assert sorted(panels["stuck"]) == ["D07", "D16"]
+    assert sorted(panels["dropoffs"]) == [["D02", "lost"], ["D09", "lost"]]
+    assert panels["csv"] == "leads_at_risk.csv"
+    assert panels["note"] == "Bookings in March 2026: 1,650,000.00 RUB"
+    assert len(state) == 28
     assert [s["id"] for s in state if s["svg"] == 0] == []
     assert [s["id"] for s in state if s["points"] == 0] == []
     assert {s["id"] for s in state if s["visible"]} >= {"fig-funnel-2026-03", "fig-kpi_triad-2026-03"}

@@ -1,0 +1,58 @@
+"""The report's lists (leads at risk, deals sitting in a stage, drop-offs): HTML tables and CSV downloads
+embedded in the page, so they work offline. Every text that leaves the warehouse this way is neutralised
+first (`neutralise`): a value a spreadsheet would run as a formula is prefixed with an apostrophe, and
+the `<` of anything that could open a tag becomes `‹`, so a client name cannot become markup in a chart
+(plotly.js renders some HTML in its texts); `<=4` stays as it is."""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
+SHOWN_ROWS = 50
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def neutralise(value):
+    """Text safe to put in a spreadsheet or a page; other values as they are."""
+    if not isinstance(value, str):
+        return value
+    value = _TAG_OPEN.sub("‹", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text column of a mart frame neutralised (numbers and dates are left alone)."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].map(neutralise) for c in text}) if text else frame
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return html.escape(str(value))
+
+
+def csv_link(frame: pd.DataFrame, file_name: str, text: str) -> str:
+    """A link that downloads `frame` as CSV (UTF-8 with a byte-order mark, for Excel), from the page itself."""
+    data = "\ufeff" + neutralise_frame(frame).to_csv(index=False)
+    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(data)
+    return f'<a class="download" download="{html.escape(file_name)}" href="{href}">{html.escape(text)}</a>'
+
+
+def html_table(frame: pd.DataFrame, headers: dict[str, str], table_id: str, more_text: str) -> str:
+    """The first rows of `frame` (its `headers` columns, under those titles) as an HTML table."""
+    shown = neutralise_frame(frame.head(SHOWN_ROWS))
+    head = "".join(f"<th>{html.escape(title)}</th>" for title in headers.values())
+    rows = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+                   for row in shown[list(headers)].itertuples(index=False))
+    more = f'<p class="more">{html.escape(more_text)}</p>' if len(frame) > SHOWN_ROWS else ""
+    return f'<table class="list" id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}'
