@@ -3,7 +3,9 @@
     when it enters a lost stage, closed by whichever came first. When the export dates only a later
     stage (the deal is `paid`, its signing undated), the first dated entry at or after the first won
     stage stands in for the win's time; a close with no date at all counts only in the all-time figures.
-    The owner of a closed deal is the employee of its closing stage entry. -#}
+    The owner of a closed deal is the employee of its closing stage entry. The sales cycle runs from the
+    first dated entry of a stage before the win; an export that dates nothing before the win (a list of
+    won deals) gives no cycle rather than a cycle of zero. -#}
 
 with entries as (
     select stages.*
@@ -18,12 +20,15 @@ first_won_stage as (
 
 deals as (
     select
-        deal_id,
-        max(client_id) as client_id,
-        min(entered_at) as first_entered_at,
-        max(case when not is_lost then stage_order end) as furthest_stage_order
+        entries.deal_id,
+        max(entries.client_id) as client_id,
+        min(entries.entered_at) as first_entered_at,
+        min(case when not entries.is_lost and entries.stage_order < first_won_stage.stage_order
+                 then entries.entered_at end) as cycle_start_at,
+        max(case when not entries.is_lost then entries.stage_order end) as furthest_stage_order
     from entries
-    group by deal_id
+    cross join first_won_stage
+    group by entries.deal_id
 ),
 
 {#- The candidate closing entries: entries at or after the first won stage, and losses. The first of each
@@ -72,7 +77,7 @@ select
     case when first_closing.outcome = 'lost' then first_closing.loss_reason end as loss_reason,
     {#- Never negative: exports round some times to the minute but not others (amoCRM's closing time). -#}
     case when first_closing.outcome = 'won' then
-        greatest(0, {{ hours_between('deals.first_entered_at', 'first_closing.entered_at') }}) / 24
+        greatest(0, {{ hours_between('deals.cycle_start_at', 'first_closing.entered_at') }}) / 24
     end as sales_cycle_days
 from deals
 left join first_closing on first_closing.deal_id = deals.deal_id and first_closing.closing_rank = 1
