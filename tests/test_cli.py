@@ -20,3 +20,40 @@ def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
 def test_generate_writes_every_canonical_table(tmp_path, capsys):
     assert main(["generate", "--scale", "0.002", "--out", str(tmp_path), "--format", "parquet"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
+
+
+def test_preview_shows_the_mapping_the_rows_and_what_would_be_quarantined(tmp_path, capsys):
+    export = tmp_path / "calls__march.csv"
+    export.write_text("Отчёт по звонкам\ncall_id;started_at;direction;disposition\n"
+                      "K1;2026-03-02 10:00;outbound;ANSWERED\nK2;not a time;outbound;ANSWERED\n", encoding="cp1251")
+    assert main(["preview", str(export), "--rows", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "mapping: canonical calls (built in)" in out
+    assert "cp1251 (detected), delimiter ';', header on line 2" in out
+    assert "table calls: 2 row(s) in: 1 would load, 0 duplicate, 1 quarantined, 0 filtered" in out
+    assert "bad timestamp in started_at: not a time  (line 4)" in out
+    assert "K1" in out and "2026-03-02 10:00:00+03:00" in out
+
+
+def test_preview_of_a_file_nothing_can_read_exits_1(tmp_path, capsys):
+    (tmp_path / "export.csv").write_text("a,b\n1,2\n")
+    assert main(["preview", str(tmp_path / "export.csv")]) == 1
+    assert "no mapping matches the name 'export.csv'" in capsys.readouterr().out
+    (tmp_path / "calls.csv").write_text("a,b\n1,2\n")
+    assert main(["preview", str(tmp_path / "calls.csv")]) == 1
+    assert "rejected: no header with the columns canonical calls needs" in capsys.readouterr().out
+
+
+def test_a_broken_mapping_is_one_clear_line_before_anything_runs(tmp_path, capsys):
+    (tmp_path / "bad.yml").write_text("source: x\nfiles: [x.csv]\ntables: {calls: {columns: {call_id: Id}}}\n")
+    assert main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
+                 "--sources", str(tmp_path / "bad.yml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: mapping: ") and "gives no started_at" in err and "Traceback" not in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_run_refuses_an_unknown_phone_region(tmp_path, capsys):
+    assert main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
+                 "--phone-region", "XX"]) == 2
+    assert "unknown phone region 'XX'" in capsys.readouterr().err
