@@ -53,14 +53,14 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 test: $(VENV)/.installed chromium
-	$(BIN)/ruff check pipelines expectations dashboards tests
+	$(BIN)/ruff check pipelines expectations dashboards tests benchmarks
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
-	$(BIN)/python tests/benchmark.py --scale $(SCALE) --seed $(SEED)
+	$(BIN)/python benchmarks/run.py --scale $(SCALE) --seed $(SEED)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check pipelines expectations dashboards tests
+	$(BIN)/ruff check pipelines expectations dashboards tests benchmarks
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

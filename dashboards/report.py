@@ -36,13 +36,19 @@ class ReportConfig:
     months_in_selector: int = 12
     employee_process: str = "client_search"
     heatmap_process: str = "client_search"
-    export_png: str = "auto"
+    export_png: str = "nightly"  # nightly | always | never
+
+    def wants_png(self, scheduled: bool) -> bool:
+        """PNGs (for e-mail) cost seconds a run: by default only the nightly run makes them."""
+        return self.export_png == "always" or (self.export_png == "nightly" and scheduled)
 
     @classmethod
     def load(cls) -> ReportConfig:
         path = Path(os.environ.get("SALESFUNNEL_REPORT_CONFIG", CONFIG_FILE))
         config = cls(**(yaml.safe_load(path.read_text()) or {}))
         label(config.language, "title")  # fails early on an unknown language
+        if config.export_png not in ("nightly", "always", "never"):
+            raise ValueError(f"{path}: export_png must be nightly, always or never, not {config.export_png!r}")
         return config
 
 
@@ -325,7 +331,7 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
 
 
 def write_report(page: str, figures_by_id: dict[str, go.Figure], out_dir: Path, run_id: str,
-                 export_png: str) -> dict[str, Path]:
+                 export_png: bool) -> dict[str, Path]:
     """Write the run's report and the stable `latest.html`; PNGs only where a Chromium can draw them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -336,7 +342,7 @@ def write_report(page: str, figures_by_id: dict[str, go.Figure], out_dir: Path, 
     written = {"report": report, "latest": latest}
     chromium = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
                      if Path(p).exists()), None)
-    if export_png == "auto" and chromium:
+    if export_png and chromium:
         os.environ.setdefault("BROWSER_PATH", chromium)  # kaleido's choreographer looks here first
         png_dir = out_dir / "png"
         png_dir.mkdir(exist_ok=True)

@@ -55,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     quiet = args.log_level in ("WARNING", "ERROR")
     with log.open("w") as out, contextlib.redirect_stdout(out if quiet else sys.stdout):
-        result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only)
+        result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only,
+                             timings=args.timings)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result):
         print(f"check failed: {check}")
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"country of phone numbers written without a country code (default {DEFAULT_PHONE_REGION})")
     run.add_argument("--entities-only", action="store_true",
                      help="refresh only entity identifiers and analyses (what the sensor does for such files)")
+    run.add_argument("--timings", type=Path, help="write each step's start and end to this JSON file (benchmarks)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")
     run.set_defaults(func=_run)

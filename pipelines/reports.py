@@ -46,7 +46,7 @@ def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     data = load_report_data(Path(warehouse.path))
     page, drawn = build_report(data, config)
     written = write_report(page, drawn, Path(warehouse.path).parent / "reports", context.run.run_id,
-                           config.export_png)
+                           config.wants_png(scheduled="dagster/schedule_name" in context.run.tags))
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.path(str(written["report"])),
         "latest": dg.MetadataValue.url(written["latest"].as_uri()),

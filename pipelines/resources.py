@@ -11,7 +11,7 @@ import duckdb
 
 from pipelines.ingest.loader import connect
 from pipelines.ingest.mappings import MappingSet, source_locations
-from pipelines.settings import DEFAULT_PHONE_REGION, Settings
+from pipelines.settings import DEFAULT_PHONE_REGION, Settings, duckdb_memory_limit
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -52,4 +52,4 @@ class WarehouseResource(dg.ConfigurableResource):
     def dbt_env(self) -> dict[str, str]:
         """What dbt reads from the environment (profiles.yml and the vars of dbt_project.yml)."""
         return {"SALESFUNNEL_WAREHOUSE": self.path, "SALESFUNNEL_TZ": self.business_tz,
-                "SALESFUNNEL_AS_OF": self.as_of_date or ""}
+                "SALESFUNNEL_AS_OF": self.as_of_date or "", "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -13,17 +15,38 @@ from pipelines.settings import Settings
 
 
 def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None, log_level: str = "DEBUG",
-                entities_only: bool = False) -> dg.ExecuteInProcessResult:
+                entities_only: bool = False, timings: Path | None = None) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check (or, with entities_only, what the sensor runs when
     only entity files land). With no instance, the one of DAGSTER_HOME if set (so the runs show in the
-    UI), else an ephemeral one."""
+    UI), else an ephemeral one. `timings`: a JSON file to write each step's start and end to."""
     job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
     options = {"raise_on_error": False, "run_config": {"loggers": {"console": {"config": {"log_level": log_level}}}},
                "asset_selection": entity_asset_keys() if entities_only else None}
+
+    def run(on: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+        result = job.execute_in_process(instance=on, **options)
+        if timings is not None:
+            Path(timings).write_text(json.dumps({"steps": step_timings(on, result.run_id)}))
+        return result
+
     if instance is not None:
-        return job.execute_in_process(instance=instance, **options)
+        return run(instance)
     with dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral() as own:
-        return job.execute_in_process(instance=own, **options)
+        return run(own)
+
+
+def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict[str, float]]:
+    """Each step's start and end (epoch seconds), from the run's event log."""
+    steps: dict[str, dict[str, float]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            steps[event.step_key] = {"start": entry.timestamp, "end": entry.timestamp}
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in steps:
+            steps[event.step_key]["end"] = entry.timestamp
+    return steps
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:

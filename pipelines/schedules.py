@@ -9,7 +9,7 @@ from pipelines.ingest.assets import LEDGER_KEY, raw_key
 from pipelines.ingest.loader import landing_entries, route
 from pipelines.quality.assets import FORMATS_KEY
 from pipelines.resources import WarehouseResource
-from pipelines.transform.assets import dbt_entity_checks, dbt_entity_marts
+from pipelines.transform.assets import dbt_entity_marts, dbt_models, keys_tagged
 
 REFRESH_JOB = "refresh_all"
 ENTITY_TABLES = ("entity_identifiers", "entity_analyses")
@@ -28,7 +28,7 @@ def entity_asset_keys() -> list[dg.AssetKey]:
     """What a new entity's files change: their raw tables, the identifier validation and the entity
     models (checks, then marts). The sales models are read as they are, not rebuilt."""
     return [*(raw_key(t) for t in ENTITY_TABLES), LEDGER_KEY, FORMATS_KEY,
-            *dbt_entity_checks.keys, *dbt_entity_marts.keys]
+            *keys_tagged(dbt_models, "entity_checks"), *dbt_entity_marts.keys]
 
 
 def landing_fingerprint(warehouse: WarehouseResource) -> dict[str, list]:

@@ -16,6 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TZ = "Europe/Moscow"
 DEFAULT_PHONE_REGION = "RU"
+DEFAULT_DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond it (its own default is 80% of RAM)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for ingestion and dbt alike: SALESFUNNEL_DUCKDB_MEMORY, else the default."""
+    return os.environ.get("SALESFUNNEL_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def test_every_asset_is_defined(graph):
         "intermediate/int_deal_stage_passages", "intermediate/int_stage_stays", "intermediate/int_leads",
         "config/process_chain", "config/stage_catalog", "config/client_funnel_steps",
         "intermediate/int_funnel_events", "intermediate/int_process_events", "intermediate/int_process_cohorts",
-        "intermediate/int_process_events_sliced", "intermediate/int_as_of", "intermediate/int_reporting_months",
+        "intermediate/int_as_of", "intermediate/int_reporting_months",
         "intermediate/int_identifier_checks", "intermediate/int_entity_analyses", "validation/identifier_formats",
         "reports/management_report"}
     assert keys == expected
@@ -42,7 +42,7 @@ def test_every_asset_is_defined(graph):
 
 def test_marts_descend_from_the_ingestion_assets(graph):
     upstream = graph.get(dg.AssetKey(["marts", "fct_process_kpis"])).parent_keys
-    assert dg.AssetKey(["intermediate", "int_process_events_sliced"]) in upstream
+    assert dg.AssetKey(["intermediate", "int_process_cohorts"]) in upstream
     staged_from = graph.get(dg.AssetKey(["staging", "stg_calls"])).parent_keys
     assert staged_from == {dg.AssetKey(["raw", "calls"]), dg.AssetKey(["raw", "phone_numbers"])}
 

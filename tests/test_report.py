@@ -113,9 +113,9 @@ def test_russian_labels(worked_settings):
 
 def test_png_export_only_with_a_chromium(report, tmp_path):
     page, drawn = report
-    none = write_report(page, drawn, tmp_path / "never", "run12345", export_png="never")
+    none = write_report(page, drawn, tmp_path / "never", "run12345", export_png=False)
     assert "png" not in none and none["latest"].read_text() == page
-    auto = write_report(page, drawn, tmp_path / "auto", "run12345", export_png="auto")
+    auto = write_report(page, drawn, tmp_path / "auto", "run12345", export_png=True)
     if Path(CHROMIUM).exists():
         pngs = sorted(auto["png"].glob("*.png"))
         assert len(pngs) == len(drawn)

@@ -35,6 +35,7 @@ from pipelines.ingest.mappings import (
 )
 from pipelines.ingest.reading import Rejected, SourceRead, read_source, refuse_outright, sql_ident, sql_text
 from pipelines.ingest.translate import SQL_TYPES, MappingSqlError, checked_rows_sql, lookup_table
+from pipelines.settings import duckdb_memory_limit
 
 RAW_SCHEMA = "raw"
 # Names of files still being written by a copy, a browser or an editor: left alone until renamed.
@@ -91,9 +92,10 @@ def file_sha256(path: Path) -> str:
 
 def connect(warehouse: Path, business_tz: str) -> duckdb.DuckDBPyConnection:
     """A connection whose session time zone is the business one: timestamps without an offset are
-    read as business-local time, as metrics.md section 1 says."""
+    read as business-local time, as metrics.md section 1 says. DuckDB's memory is capped as dbt's is
+    (SALESFUNNEL_DUCKDB_MEMORY): beyond it, DuckDB spills to disk rather than take the machine."""
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(warehouse), config={"memory_limit": duckdb_memory_limit()})
     con.execute("SET TimeZone = ?", [business_tz])
     ensure_raw_schema(con)
     return con
@@ -363,8 +365,7 @@ def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, f
     cols = ", ".join(table.column_names)
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}.{table.name} ({cols}, _load_id, _file, _line, _row_hash)
-        SELECT {cols}, ?, ?, _line, _row_hash FROM _classified WHERE _fate = 'loaded'
-        ORDER BY _line, _template""", [load_id, path.name])
+        SELECT {cols}, ?, ?, _line, _row_hash FROM _classified WHERE _fate = 'loaded'""", [load_id, path.name])
     record = "{" + ", ".join(f"{sql_text(c)}: src.{sql_ident(c)}" for c in read.columns) + "}"
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}._quarantine

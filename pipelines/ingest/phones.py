@@ -3,16 +3,20 @@ keyed hash everywhere past the raw layer.
 
 `8 900 123-45-67`, `+7 (900) 123 45 67` and `89001234567` are one number, `+79001234567`: calls link
 to clients by it when the call has no client id. The key of the hash is SALESFUNNEL_PHONE_KEY, or a
-random key kept in the warehouse (`raw._settings`); staging and marts see only the hash, so a mart or
-a report can count and join by phone but never show one. Each distinct value is normalised once.
+random key kept in the warehouse (`raw._settings`); staging and marts see only the hash (keyed
+BLAKE2b), so a mart or a report can count and join by phone but never show one. Each distinct value is
+normalised once. The usual shapes of the default region's numbers (its country code or national
+prefix, then a national number of a possible length) are normalised from libphonenumber's metadata
+without parsing (a million numbers would take half a minute); `tests/test_phones.py` shows the
+result is libphonenumber's own.
 """
 
 import hashlib
-import hmac
 import os
 import re
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 
 import dagster as dg
 import duckdb
@@ -26,9 +30,55 @@ _LIST_SEPARATOR = re.compile(r"[;,]")
 _SOURCES = (("calls", "client_phone"), ("clients", "phone"))
 
 
+_FORMATTING = re.compile(r"[\s\-().\u00a0]")
+_DIGITS = re.compile(r"\+?\d+")
+
+
+@cache
+def _region_shape(region: str) -> tuple[str, str, frozenset[int], re.Pattern, re.Pattern] | None:
+    """Country code, national prefix, possible national lengths, international prefix and the pattern
+    of its national numbers, for a region whose national prefix is a plain digit string (other regions
+    always go through the parser)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing or metadata.national_prefix or ""
+    if not prefix.isdigit() or metadata.national_prefix != prefix:
+        return None
+    international = re.compile(metadata.international_prefix or "(?!)")
+    national = re.compile(metadata.general_desc.national_number_pattern)
+    return (str(metadata.country_code), prefix, frozenset(metadata.general_desc.possible_length), international,
+            national)
+
+
+def _fast(value: str, region: str) -> str | None:
+    """E.164 of a number in one of the region's usual shapes, or None when the parser must decide."""
+    shape = _region_shape(region)
+    skeleton = _FORMATTING.sub("", value)
+    if shape is None or not _DIGITS.fullmatch(skeleton):
+        return None
+    country, prefix, lengths, international, national_pattern = shape
+    if international.match(skeleton):  # 810 1 212...: dialled abroad from the region
+        return None
+
+    def viable(national: str) -> bool:
+        return len(national) in lengths and not national.startswith("0") and bool(national_pattern.fullmatch(national))
+
+    if skeleton.startswith("+"):
+        national = skeleton[1 + len(country):]
+        return "+" + skeleton[1:] if skeleton[1:].startswith(country) and viable(national) else None
+    if skeleton.startswith(prefix):
+        stripped = skeleton[len(prefix):]
+        return f"+{country}{stripped}" if viable(stripped) and not viable(skeleton) else None
+    return f"+{country}{skeleton}" if viable(skeleton) else None
+
+
 def normalise(value: str, region: str) -> str | None:
     """E.164 (`+79001234567`) of a number as people write it; None when it cannot be a phone number
     (an internal extension, a name, too few digits)."""
+    fast = _fast(value, region)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -39,7 +89,8 @@ def normalise(value: str, region: str) -> str | None:
 
 
 def phone_key(e164: str, key: bytes) -> str:
-    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()[:24]
+    """Keyed BLAKE2b (a MAC, and faster than HMAC-SHA256 on a million numbers), 96 bits in hex."""
+    return hashlib.blake2b(e164.encode(), key=key[:64], digest_size=12).hexdigest()
 
 
 def hash_key(con: duckdb.DuckDBPyConnection) -> bytes:
@@ -58,7 +109,9 @@ def split_numbers(value: str) -> list[str]:
 
 def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[str, int]:
     key = hash_key(con)
-    settings_id = hashlib.sha256(key + region.encode() + phonenumbers.__version__.encode()).hexdigest()[:12]
+    # The hash function is part of it: a hash made another way must not be kept.
+    settings_id = hashlib.sha256(b"blake2b-96|" + key + region.encode() + phonenumbers.__version__.encode()
+                                 ).hexdigest()[:12]
     con.execute("""
         CREATE TABLE IF NOT EXISTS raw.phone_numbers (
             raw_value VARCHAR, part INTEGER, e164 VARCHAR, phone_key VARCHAR, settings_id VARCHAR,

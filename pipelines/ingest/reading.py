@@ -324,6 +324,11 @@ def _number_lines(con: duckdb.DuckDBPyConnection, csv_path: Path, layout: Layout
     rows = con.execute("SELECT count(*) FROM _raw_read").fetchall()[0][0]
     skipped = [line for (line,) in con.execute("SELECT line FROM _src_rejects").fetchall()]
     total = _count_newlines(csv_path)
+    if not skipped and total == first - 1 + rows:
+        # One record per line and nothing skipped (the usual file): the n-th record is on line first + n.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _src AS SELECT {cols}, {first} + rowid AS _line FROM _raw_read")
+        con.execute("DROP TABLE _raw_read")
+        return
     span = "1"
     if total is None or total != first - 1 + rows + len(skipped):  # some record spans lines, or blank lines
         span = "1 + " + " + ".join(
@@ -355,6 +360,7 @@ def _number_lines(con: duckdb.DuckDBPyConnection, csv_path: Path, layout: Layout
                + (SELECT count(*) FROM gaps WHERE gaps.units_before <= good.units_before) AS _line
         FROM _raw_read AS r JOIN good ON good._pos = r.rowid
         ORDER BY _line""")
+    con.execute("DROP TABLE _raw_read")
 
 
 def _read_spreadsheet(path: Path, mapping: SourceMapping, target: Path) -> list[str]:

@@ -1,14 +1,19 @@
 """dbt models and seeds as Dagster assets; each dbt test becomes an asset check of its model.
 
-The project builds in three steps, by dbt tag: `sales` (everything but the entity models), then
-`entity_checks` (identifier and analysis checks, validated by Great Expectations), then `entity_marts`.
-A failing ERROR expectation blocks the entity marts and nothing else; a new entity's identifiers can
-be judged without rebuilding the sales marts.
+The project builds in two dbt invocations, by dbt tag: `sales` and `entity_checks` together (every
+model but the entity marts; the identifier and analysis checks are what Great Expectations validates),
+then `entity_marts`. A failing ERROR expectation blocks the entity marts and nothing else; a new
+entity's identifiers can be judged without rebuilding the sales marts (the sensor selects only the
+entity models of the first step). Every invocation costs seconds of start-up, so there are no more.
 """
 
+import importlib
 import os
+import shutil
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -46,27 +51,59 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
+def _keep_partial_parse(invocation) -> None:
+    """Keep the parse this invocation made for the next one, and drop its target folder: dagster-dbt
+    gives each invocation a fresh target folder seeded from the project's and never writes back, so
+    every invocation parsed the whole project again (6 s) whenever the project's copy was made with
+    another profile, and the folders piled up (4 MB each)."""
+    project_dir = Path(dbt_project.project_dir)
+    used = invocation.target_path if invocation.target_path.is_absolute() else project_dir / invocation.target_path
+    made = used / "partial_parse.msgpack"
+    if made.exists():
+        kept = project_dir / "target" / "partial_parse.msgpack"
+        staged = kept.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(made, staged)
+        os.replace(staged, kept)  # atomic: a concurrent run reads the old file or the new one
+    shutil.rmtree(used, ignore_errors=True)
+
+
+def _warm_up_great_expectations() -> None:
+    """Import Great Expectations (seconds) in a thread while dbt runs in its own process, so the checks
+    that follow do not wait for it; the import lock makes their own import wait until it is done."""
+    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
     date in the environment."""
     with _environ(warehouse.dbt_env()):
-        yield from dbt.cli(["build"], context=context).stream()
+        invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
+    _keep_partial_parse(invocation)
 
 
-def _dbt_step(tag: str):
-    @dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project, select=f"tag:{tag}",
-                name=f"dbt_{tag}", dagster_dbt_translator=FolderGroupTranslator())
+def _dbt_step(name: str, select: str, warm_up_checks: bool = False):
+    @dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project, select=select, name=name,
+                dagster_dbt_translator=FolderGroupTranslator())
     def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        if warm_up_checks:
+            _warm_up_great_expectations()
         yield from _build(context, dbt, warehouse)
 
     return step
 
 
-dbt_sales, dbt_entity_checks, dbt_entity_marts = (_dbt_step(t) for t in ("sales", "entity_checks", "entity_marts"))
+dbt_models = _dbt_step("dbt_models", "tag:sales tag:entity_checks", warm_up_checks=True)
+dbt_entity_marts = _dbt_step("dbt_entity_marts", "tag:entity_marts")
+
+
+def keys_tagged(step: dg.AssetsDefinition, tag: str) -> list[dg.AssetKey]:
+    """The asset keys of a dbt step's models with a dbt tag (dagster-dbt turns dbt tags into asset tags)."""
+    return [spec.key for spec in step.specs if tag in (spec.tags or {})]
 
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-defs = dg.Definitions(assets=[dbt_sales, dbt_entity_checks, dbt_entity_marts])
+defs = dg.Definitions(assets=[dbt_models, dbt_entity_marts])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from pipelines.canonical import DBT_PROJECT_DIR
+from pipelines.settings import duckdb_memory_limit
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
@@ -28,7 +30,8 @@ def ensure_manifest(project: DbtProject) -> Path:
         subprocess.run(
             [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
              "--profiles-dir", str(project.profiles_dir)],
-            check=True, cwd=project.project_dir)
+            check=True, cwd=project.project_dir,
+            env={**os.environ, "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()})
     return manifest
 
 

@@ -1,6 +1,34 @@
 {#- The three KPIs of every process per period and slice (metrics.md section 3): effectiveness
     (results), efficiency (results / inputs), cohort conversion, productivity per participant and per
-    FTE, and time to result. One row per process, grain, period and slice with at least one event. -#}
+    FTE, and time to result. One row per process, grain, period and slice with at least one event.
+
+    Every event counts in 24 (grain x slice) groups. Rather than copying each event 24 times and
+    grouping the copies (that cost 34 s at 10M calls), each measure is grouped once with GROUPING SETS,
+    over the rows it needs: counts over the events, participants over the events' distinct employees
+    and attributes (far fewer rows), percentiles over the converted inputs only. GROUPING SETS is SQL:1999 (DuckDB, Spark, Trino,
+    Postgres). Events whose team or segment is unknown count under `unknown`, so the slices of a type
+    add up to `all`; `region_tier` crosses two segments (`Moscow | A`) for the report's heatmap. -#}
+{%- set grains = {'day': 'occurred_on', 'week': 'week_start', 'month': 'month_start'} -%}
+{%- set slices = ['team', 'employee', 'client_type', 'region', 'industry', 'revenue_tier', 'region_tier'] -%}
+{%- set group_columns = ['process'] + grains.values() | list + slices -%}
+
+{%- set grouping_sets -%}
+    grouping sets (
+    {%- for column in grains.values() %}
+        (process, {{ column }}){% for slice in slices %}, (process, {{ column }}, {{ slice }}){% endfor %}{{ ',' if not loop.last }}
+    {%- endfor %}
+    )
+{%- endset -%}
+
+{#- The grouping set of a row is told by which of its columns are not NULL (a grouped-away column is). -#}
+{%- set labels -%}
+        case {% for grain, column in grains.items() %}when {{ column }} is not null then '{{ grain }}' {% endfor %}end
+            as period_grain,
+        coalesce({{ grains.values() | join(', ') }}) as period_start,
+        case {% for slice in slices %}when {{ slice }} is not null then '{{ slice }}' {% endfor %}else 'all' end
+            as slice_type,
+        coalesce({{ slices | join(', ') }}, 'all') as slice_value
+{%- endset -%}
 
 with processes as (
     select * from {{ ref('process_chain') }}
@@ -10,29 +38,92 @@ as_of as (
     select as_of_date from {{ ref('int_as_of') }}
 ),
 
+events as (
+    select
+        process_events.process,
+        process_events.event_role,
+        process_events.employee_id,
+        cohorts.is_converted,
+        cohorts.hours_to_result,
+        process_events.occurred_on,
+        cast({{ dbt.date_trunc('week', 'process_events.occurred_on') }} as date) as week_start,
+        cast({{ dbt.date_trunc('month', 'process_events.occurred_on') }} as date) as month_start,
+        coalesce(employees.team, 'unknown') as team,
+        coalesce(process_events.employee_id, 'unknown') as employee,
+        coalesce(clients.client_type, 'unknown') as client_type,
+        coalesce(clients.region, 'unknown') as region,
+        coalesce(clients.industry, 'unknown') as industry,
+        coalesce(clients.revenue_tier, 'unknown') as revenue_tier,
+        {{ dbt.concat(["coalesce(clients.region, 'unknown')", "' | '", "coalesce(clients.revenue_tier, 'unknown')"]) }}
+            as region_tier
+    from {{ ref('int_process_events') }} as process_events
+    left join {{ ref('int_process_cohorts') }} as cohorts
+        on cohorts.process = process_events.process
+        and cohorts.event_id = process_events.event_id
+        and process_events.event_role = 'input'
+    left join {{ ref('stg_employees') }} as employees on employees.employee_id = process_events.employee_id
+    left join {{ ref('stg_clients') }} as clients on clients.client_id = process_events.client_id
+),
+
 counts as (
     select
-        process,
-        period_grain,
-        period_start,
-        slice_type,
-        slice_value,
+        {{ group_columns | join(', ') }},
         {{ count_where("event_role = 'attempt'") }} as attempts,
         {{ count_where("event_role = 'input'") }} as inputs,
         {{ count_where("event_role = 'result'") }} as results,
-        {{ count_where("event_role = 'input' and is_converted") }} as cohort_conversions,
-        count(distinct case when event_role in ('input', 'result') then employee_id end) as participants,
-        {{ percentile('case when is_converted then hours_to_result end', 0.5) }} as median_hours_to_result,
-        {{ percentile('case when is_converted then hours_to_result end', 0.9) }} as p90_hours_to_result
-    from {{ ref('int_process_events_sliced') }}
-    group by process, period_grain, period_start, slice_type, slice_value
+        {{ count_where("event_role = 'input' and is_converted") }} as cohort_conversions
+    from events
+    group by {{ grouping_sets }}
+),
+
+participants as (
+    select {{ group_columns | join(', ') }}, count(distinct employee_id) as participants
+    from (
+        select distinct {{ group_columns | join(', ') }}, employee_id
+        from events
+        where event_role in ('input', 'result') and employee_id is not null
+    ) as pairs
+    group by {{ grouping_sets }}
+),
+
+times as (
+    select
+        {{ group_columns | join(', ') }},
+        {{ percentile('hours_to_result', 0.5) }} as median_hours_to_result,
+        {{ percentile('hours_to_result', 0.9) }} as p90_hours_to_result
+    from events
+    where event_role = 'input' and is_converted
+    group by {{ grouping_sets }}
+),
+
+counted as (
+    select counts.*, {{ labels }} from counts
+),
+
+participated as (
+    select participants.*, {{ labels }} from participants
+),
+
+timed as (
+    select times.*, {{ labels }} from times
 ),
 
 periods as (
     select
-        counts.*,
-        {{ period_end('period_grain', 'period_start') }} as period_end
-    from counts
+        counted.*,
+        coalesce(participated.participants, 0) as participants,
+        timed.median_hours_to_result,
+        timed.p90_hours_to_result,
+        {{ period_end('counted.period_grain', 'counted.period_start') }} as period_end
+    from counted
+    left join participated
+        on participated.process = counted.process and participated.period_grain = counted.period_grain
+        and participated.period_start = counted.period_start and participated.slice_type = counted.slice_type
+        and participated.slice_value = counted.slice_value
+    left join timed
+        on timed.process = counted.process and timed.period_grain = counted.period_grain
+        and timed.period_start = counted.period_start and timed.slice_type = counted.slice_type
+        and timed.slice_value = counted.slice_value
 ),
 
 {#- The roster of each process's role, as the slices it counts in (all, its team, itself). -#}
