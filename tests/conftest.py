@@ -1,4 +1,5 @@
-"""Shared fixtures: the worked example of ../shared/metrics.md, run once through the real pipeline."""
+"""Shared fixtures: the worked example of docs/metrics.md (tests/fixtures/worked_example), run once through
+the real pipeline; and where the optional public data sets are (../shared/data, or SALESFUNNEL_SHARED)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ from pipelines.runner import run_refresh
 from pipelines.settings import REPO_ROOT, Settings
 
 SHARED = Path(os.environ.get("SALESFUNNEL_SHARED", REPO_ROOT.parent / "shared"))
-WORKED_EXAMPLE = SHARED / "fixtures" / "worked_example"
+PUBLIC_DATA = SHARED / "data"  # public data sets, optional: the tests that read them skip without them
+WORKED_EXAMPLE = REPO_ROOT / "tests" / "fixtures" / "worked_example"
+
+
+def needs_public_data(*parts: str):
+    """Skip a test module when the optional public data sets are not beside the repository."""
+    where = PUBLIC_DATA.joinpath(*parts)
+    return pytest.mark.skipif(not where.exists(), reason=f"the public data sets are not at {where}: set "
+                                                         "SALESFUNNEL_SHARED to the folder holding data/")
 WORKED_AS_OF = date(2026, 5, 31)
 
 
 @pytest.fixture(scope="session")
 def worked_settings(tmp_path_factory) -> Settings:
-    if not WORKED_EXAMPLE.is_dir():
-        pytest.fail(f"worked example not found at {WORKED_EXAMPLE}; set SALESFUNNEL_SHARED")
     warehouse = tmp_path_factory.mktemp("worked") / "warehouse.duckdb"
     return Settings(landing=WORKED_EXAMPLE, warehouse=warehouse, business_tz="Europe/Moscow", as_of=WORKED_AS_OF)
 

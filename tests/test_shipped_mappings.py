@@ -1,6 +1,6 @@
-"""Each shipped mapping (sources/*.yml) on real files, end to end: the public exports in ../shared/data
-(Asterisk CDRs, amoCRM, Olist) and the Bitrix24 sample in tests/fixtures/exports, landed together and run
-through the whole pipeline. The numbers are the README's headline numbers per source."""
+"""Each shipped mapping (sources/*.yml) on real files, end to end: the public exports (../shared/data:
+Asterisk CDRs, amoCRM, Olist; skipped when absent) and the Bitrix24 sample in tests/fixtures/exports,
+landed together and run through the whole pipeline. The numbers are the README's headline numbers."""
 
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ import pytest
 
 from pipelines.runner import run_refresh
 from pipelines.settings import REPO_ROOT, Settings
-from tests.conftest import SHARED
+from tests.conftest import PUBLIC_DATA, needs_public_data
 
-DATA = SHARED / "data"
+DATA = PUBLIC_DATA
 BITRIX = REPO_ROOT / "tests" / "fixtures" / "exports" / "bitrix24_deals.csv"
 REAL_FILES = ["asterisk_cdr/Master_cdr_csv_extended_masked.csv", "asterisk_cdr/Master_cdr_custom_KelySaina.csv",
               "amocrm_export/amocrm_leads_test.csv", "amocrm_export/amocrm_contacts_test.csv",
               "olist_funnel/olist_marketing_qualified_leads_dataset.csv", "olist_funnel/olist_closed_deals_dataset.csv"]
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"the public data sets are not at {DATA} "
-                                                           "(set SALESFUNNEL_SHARED to the folder holding data/)")
+pytestmark = needs_public_data()
 
 
 @pytest.fixture(scope="module")
