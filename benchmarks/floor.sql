@@ -1,7 +1,7 @@
 -- The floor: the month-grain process KPIs (slices all, team, employee: inputs, results, efficiency,
 -- cohort conversion, participants, productivity, FTE, median and 90th percentile hours to result,
 -- dials, reach rate) and the client funnel, computed from the canonical demo files by one hand-written
--- DuckDB script in one process, as fast as we know how. It follows metrics.md and the pipeline's rules
+-- DuckDB script in one process, as fast as we know how. It follows docs/metrics.md and the pipeline's rules
 -- (latest row of a key, rows that break a rule dropped, legs of a call merged, calls linked to clients
 -- by phone, undated stages out of period KPIs) so that its numbers can be compared with the marts.
 -- {landing}, {tz} and {as_of} are filled in by benchmarks/floor.py; the session time zone is {tz}.

@@ -38,9 +38,11 @@ def funnel_figure(funnel: pd.DataFrame, cohort_month: date, names: Names) -> go.
     rows = funnel[funnel.cohort_month == pd.Timestamp(cohort_month)].sort_values("step_order")
     if rows.empty or rows.clients.iloc[0] == 0:
         return None
+    # The shares on the bars are the mart's (not plotly's own "percent previous"), so bar and hover agree.
+    text = [f"{n:,}" if pd.isna(step) else f"{n:,} · {step:.0%} · {cumulative:.0%}"
+            for n, step, cumulative in zip(rows.clients, rows.step_conversion, rows.cumulative_conversion, strict=True)]
     fig = go.Figure(go.Funnel(
-        y=[names("step", s) for s in rows.step], x=rows.clients.tolist(),
-        textinfo="value+percent previous+percent initial",
+        y=[names("step", s) for s in rows.step], x=rows.clients.tolist(), text=text, textinfo="text",
         customdata=rows[["step_conversion", "cumulative_conversion"]].to_numpy(),
         hovertemplate="%{y}: %{x}<br>step %{customdata[0]:.1%}, cumulative %{customdata[1]:.1%}<extra></extra>"))
     return _layout(fig, label(language, "funnel", period=month_name(cohort_month, language)))
@@ -190,7 +192,7 @@ def segment_heatmap_figure(kpis: pd.DataFrame, process: str, period: date, names
                    height=max(320, 28 * len(grid) + 140))
 
 
-def contracts_figure(contracts: pd.DataFrame, month: date, horizon_days: int, language: str) -> go.Figure | None:
+def contracts_figure(contracts: pd.DataFrame, month: date, language: str) -> go.Figure | None:
     if contracts.empty:
         return None
     rows = contracts[contracts.month_start == pd.Timestamp(month)].sort_values("days_to_end")
@@ -203,6 +205,7 @@ def contracts_figure(contracts: pd.DataFrame, month: date, horizon_days: int, la
               for c in columns]
     fig = go.Figure(go.Table(header={"values": headers, "align": "left"}, cells={"values": values, "align": "left"}))
     reporting = pd.Timestamp(rows.reporting_date.iloc[0]).date().isoformat()
+    horizon_days = int(rows.horizon_days.iloc[0])  # the dbt variable the mart was built with
     return _layout(fig, label(language, "contracts", days=horizon_days, date=reporting),
                    height=min(900, 60 + 30 * len(rows) + 80))
 
@@ -219,28 +222,32 @@ def identifier_quality_figure(by_source: pd.DataFrame, language: str) -> go.Figu
 
 
 def identifier_trend_figure(history: pd.DataFrame, language: str) -> go.Figure | None:
-    """Reliability per source at each validation run, from quality.expectation_results."""
+    """Reliability per source at each run, from quality.identifier_quality_history (the same numbers
+    int_identifier_quality gives the identifier_quality figure)."""
     if history.empty:
         return None
-    fig = go.Figure([go.Scatter(x=rows.validated_at, y=rows.observed_value, mode="lines+markers",
-                                name=scope.removeprefix("source="))
-                     for scope, rows in history.sort_values("validated_at").groupby("scope")])
+    fig = go.Figure([go.Scatter(x=rows.recorded_at, y=rows.reliability, mode="lines+markers", name=source)
+                     for source, rows in history.sort_values("recorded_at").groupby("source")])
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, label(language, "identifier_trend"))
 
 
 def analysis_duration_figure(by_bucket: pd.DataFrame, language: str) -> go.Figure | None:
+    """Mean weeks per analysis in each bucket of the survey's split, beside the survey's own figure for
+    the bucket (the mart's survey_mean_weeks, from the seed identifier_count_buckets)."""
     if by_bucket.empty:
         return None
     rows = by_bucket[(by_bucket.bucket_scheme == "survey") & (by_bucket.completed_analyses > 0)] \
-        .sort_values("identifier_bucket")
+        .sort_values("bucket_order")
     if rows.empty:
         return None
-    fig = go.Figure(go.Bar(x=rows.identifier_bucket, y=rows.mean_weeks,
+    fig = go.Figure(go.Bar(x=rows.identifier_bucket, y=rows.mean_weeks, name=label(language, "measured"),
                            text=[f"{w:.1f} {label(language, 'weeks')} (n={int(n)})"
                                  for w, n in zip(rows.mean_weeks, rows.completed_analyses, strict=True)]))
-    for weeks in (6, 7):  # the industry survey: about 6 weeks, 7 with more than four identifiers
-        fig.add_hline(y=weeks, line_dash="dot", annotation_text=label(language, "survey", weeks=weeks))
+    surveyed = rows[rows.survey_mean_weeks.notna()]
+    fig.add_trace(go.Scatter(x=surveyed.identifier_bucket, y=surveyed.survey_mean_weeks, mode="markers+text",
+                             name=label(language, "survey"), marker={"symbol": "line-ew-open", "size": 40},
+                             text=[f"{w:g}" for w in surveyed.survey_mean_weeks], textposition="top center"))
     return _layout(fig, label(language, "analysis"))
 
 

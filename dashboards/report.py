@@ -27,6 +27,15 @@ from dashboards.labels import Names, label
 from dashboards.lists import csv_link, html_table, neutralise_frame
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
+# Every table load_report_data reads; the report's Dagster asset declares them as its upstream assets.
+REPORT_TABLES = (
+    "intermediate.int_as_of", "config.process_chain", "config.stage_catalog", "config.client_funnel_steps",
+    "marts.fct_process_kpis", "marts.fct_client_funnel", "marts.fct_losses_by_reason", "marts.fct_contracts_ending",
+    "marts.dim_employees", "marts.fct_deal_outcomes", "marts.fct_bookings", "marts.fct_time_in_stage",
+    "marts.fct_open_stage_stays", "marts.fct_stage_dropoffs", "marts.fct_lead_kpis", "marts.fct_leads_at_risk",
+    "marts.fct_identifier_quality_by_source", "quality.identifier_quality_history",
+    "marts.fct_entity_analysis_by_bucket", "raw._load_ledger",
+)
 
 
 @dataclass
@@ -56,7 +65,6 @@ class ReportConfig:
 class ReportData:
     as_of: date
     processes: list[str]
-    contract_horizon_days: int
     labels: pd.DataFrame  # kind (process, stage, step), code, label_en, label_ru: from the dbt seeds
     kpis: pd.DataFrame
     funnel: pd.DataFrame
@@ -91,14 +99,13 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     return neutralise_frame(frame)
 
 
-def load_report_data(warehouse: Path, contract_horizon_days: int = 90) -> ReportData:
+def load_report_data(warehouse: Path) -> ReportData:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kpis = _frame(con, "SELECT * FROM marts.fct_process_kpis WHERE period_grain IN ('month', 'week')")
         return ReportData(
             as_of=con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()[0][0],
             processes=[p for (p,) in con.execute("SELECT process FROM config.process_chain ORDER BY process_order")
                        .fetchall()],
-            contract_horizon_days=contract_horizon_days,
             labels=_frame(con, """
                 SELECT 'process' AS kind, process AS code, label_en, label_ru FROM config.process_chain
                 UNION ALL SELECT 'stage', stage, label_en, label_ru FROM config.stage_catalog
@@ -116,12 +123,13 @@ def load_report_data(warehouse: Path, contract_horizon_days: int = 90) -> Report
             lead_kpis=_frame(con, "SELECT * FROM marts.fct_lead_kpis WHERE period_grain = 'month'"),
             leads_at_risk=_frame(con, "SELECT * FROM marts.fct_leads_at_risk ORDER BY age_hours DESC"),
             identifier_quality=_frame(con, "SELECT * FROM marts.fct_identifier_quality_by_source"),
-            identifier_history=_frame(con, "SELECT validated_at, scope, observed_value "
-                                           "FROM quality.expectation_results WHERE rule = 'reliability_per_source'"),
+            identifier_history=_frame(con, "SELECT recorded_at, scope_value AS source, reliability "
+                                           "FROM quality.identifier_quality_history WHERE scope_type = 'source'"),
             analysis_buckets=_frame(con, "SELECT * FROM marts.fct_entity_analysis_by_bucket"),
             loads=_frame(con, "SELECT table_name, sum(rows_loaded) AS rows_loaded, max(loaded_at) AS loaded_at "
                               "FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"),
-            quarantined=con.execute("SELECT count(*) FROM raw._quarantine").fetchall()[0][0],
+            quarantined=con.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM raw._load_ledger "
+                                    "WHERE status = 'loaded'").fetchall()[0][0],
             rejected_files=con.execute("""
                 SELECT count(*) FROM (SELECT file_name, arg_max(status, load_id) AS last_status
                                       FROM raw._load_ledger GROUP BY file_name) WHERE last_status = 'rejected'
@@ -153,7 +161,7 @@ def period_figures(data: ReportData, config: ReportConfig, month: date, previous
         "teams": figures.team_comparison_figure(data.kpis, data.processes, month, names),
         "losses": figures.losses_figure(data.losses, month, names),
         "segments": figures.segment_heatmap_figure(data.kpis, config.heatmap_process, month, names),
-        "contracts": figures.contracts_figure(data.contracts, month, data.contract_horizon_days, lang),
+        "contracts": figures.contracts_figure(data.contracts, month, lang),
     }
 
 

@@ -22,7 +22,6 @@ SAMPLE = 10
 @dataclass
 class ExpectationOutcome:
     expectation: str
-    scope: str  # "all" or e.g. "source=crm"
     success: bool
     observed_value: float | None
     unexpected_count: int | None
@@ -77,7 +76,6 @@ def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: P
         observed = details.get("observed_value")
         by_rule[config.meta["rule"]].append(ExpectationOutcome(
             expectation=config.type,
-            scope=config.meta.get("scope", "all"),
             success=bool(expectation_result.success),
             observed_value=float(observed) if isinstance(observed, int | float) else None,
             unexpected_count=details.get("unexpected_count"),

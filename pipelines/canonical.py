@@ -1,4 +1,4 @@
-"""The canonical input tables (metrics.md section 1): columns, types, keys and row rules.
+"""The canonical input tables (docs/metrics.md section 1): columns, types, keys and row rules.
 
 Every source format is mapped to these tables before it lands (`sources/*.yml`, `pipelines/ingest`).
 Ingestion reads this module to type, validate and deduplicate rows; dbt's `sources.yml` documents the
@@ -13,12 +13,22 @@ from functools import cache
 from pathlib import Path
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
-DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED")  # Asterisk CDR words
-DIRECTIONS = ("outbound", "inbound")
-OUTCOMES = ("meeting_agreed", "callback", "refused", "no_decision")
-CLIENT_TYPES = ("legal_entity", "sole_proprietor", "individual")
-LEAD_STATUSES = ("open", "converted", "refused")
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def coded_values(table: str, column: str) -> tuple[str, ...]:
+    """The permitted values of a coded column, from the dbt seed `coded_values.csv` (their one home)."""
+    values = tuple(r["code"] for r in _seed("coded_values") if (r["table_name"], r["column_name"]) == (table, column))
+    if not values:
+        raise KeyError(f"coded_values.csv has no values for {table}.{column}")
+    return values
+
 
 # Event times outside this window are typing accidents (a year 2062, a 1900 default date), and one of
 # them would move the as-of date or open decades of empty months: such rows are quarantined.
@@ -42,9 +52,8 @@ class Stage:
 @cache
 def stage_catalog() -> tuple[Stage, ...]:
     """Deal stages from the dbt seed `stage_catalog.csv`, the one place stages and their flags live."""
-    with (DBT_PROJECT_DIR / "seeds" / "stage_catalog.csv").open(newline="") as fh:
-        return tuple(Stage(r["stage"], int(r["stage_order"]), r["is_won"] == "true", r["is_lost"] == "true",
-                           r["is_terminal"] == "true") for r in csv.DictReader(fh))
+    return tuple(Stage(r["stage"], int(r["stage_order"]), r["is_won"] == "true", r["is_lost"] == "true",
+                       r["is_terminal"] == "true") for r in _seed("stage_catalog"))
 
 
 def known_stages() -> tuple[str, ...]:
@@ -111,7 +120,7 @@ def _tables() -> dict[str, Table]:
             (
                 Column("client_id", required=True),
                 Column("name"),
-                Column("client_type", accepted=CLIENT_TYPES, case="lower"),
+                Column("client_type", accepted=coded_values("clients", "client_type"), case="lower"),
                 Column("region"),
                 Column("industry"),
                 Column("services"),
@@ -127,13 +136,13 @@ def _tables() -> dict[str, Table]:
             (
                 Column("call_id", required=True),
                 Column("started_at", "timestamp", required=True, event_time=True),
-                Column("direction", required=True, accepted=DIRECTIONS, case="lower"),
+                Column("direction", required=True, accepted=coded_values("calls", "direction"), case="lower"),
                 Column("employee_id"),
                 Column("client_id"),
                 Column("client_phone"),
-                Column("disposition", required=True, accepted=DISPOSITIONS, case="upper"),
+                Column("disposition", required=True, accepted=coded_values("calls", "disposition"), case="upper"),
                 Column("duration_s", "integer"),
-                Column("outcome", accepted=OUTCOMES, case="lower"),
+                Column("outcome", accepted=coded_values("calls", "outcome"), case="lower"),
                 Column("linked_id"),  # legs of one call share it (Asterisk linkedid); empty: one leg
             ),
             key=("call_id",),
@@ -184,7 +193,7 @@ def _tables() -> dict[str, Table]:
                 Column("assigned_at", "timestamp", event_time=True),
                 Column("assignee_id"),
                 Column("first_contact_at", "timestamp", event_time=True),
-                Column("status", required=True, accepted=LEAD_STATUSES, case="lower"),
+                Column("status", required=True, accepted=coded_values("leads", "status"), case="lower"),
                 Column("closed_at", "timestamp", event_time=True),
                 Column("refusal_reason"),
                 Column("refusal_note"),

@@ -8,7 +8,7 @@ from pipelines import reports, schedules
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import phones
 from pipelines.quality import assets as quality_assets
-from pipelines.quality import expectation_checks
+from pipelines.quality import expectation_checks, history
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
 from pipelines.transform import assets as transform_assets
@@ -20,6 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         phones.defs,
         quality_assets.defs,
         expectation_checks.defs,
+        history.defs,
         reports.defs,
         transform_assets.defs,
         dg.Definitions(
@@ -28,6 +29,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             sensors=[schedules.landing_sensor],
             resources={"warehouse": WarehouseResource.from_settings(settings),
                        "dbt": transform_assets.dbt_resource()},
+            # In-process, for every job: one DuckDB file takes one writer at a time, and a subprocess per
+            # step would re-import the code location for each asset (seconds each, see STACK.md).
             executor=dg.in_process_executor,
         ),
     )

@@ -1,17 +1,15 @@
-"""The management report as a Dagster asset, downstream of the marts it reads."""
+"""The management report as a Dagster asset, downstream of every table it reads (REPORT_INPUTS)."""
 
 import time
 from pathlib import Path
 
 import dagster as dg
 
-from dashboards.report import ReportConfig, build_report, complete_months, load_report_data, write_report
+from dashboards.report import REPORT_TABLES, ReportConfig, build_report, complete_months, load_report_data, write_report
 from pipelines.resources import WarehouseResource
 
-REPORT_MARTS = ["fct_process_kpis", "fct_client_funnel", "fct_losses_by_reason", "fct_contracts_ending",
-                "dim_employees", "fct_deal_outcomes", "fct_bookings", "fct_time_in_stage", "fct_open_stage_stays",
-                "fct_stage_dropoffs", "fct_lead_kpis", "fct_leads_at_risk", "fct_identifier_quality_by_source",
-                "fct_entity_analysis_by_bucket"]
+# The tables load_report_data reads, as asset keys (schema.table -> schema/table): the lineage in the UI.
+REPORT_INPUTS = [dg.AssetKey(table.split(".")) for table in REPORT_TABLES]
 
 
 def headline_table(data, months, language: str) -> str:
@@ -33,7 +31,7 @@ def headline_table(data, months, language: str) -> str:
 
 @dg.asset(
     key=dg.AssetKey(["reports", "management_report"]),
-    deps=[dg.AssetKey(["marts", m]) for m in REPORT_MARTS],
+    deps=REPORT_INPUTS,
     group_name="reports",
     kinds={"plotly", "html"},
     owners=["team:sales-ops-analytics"],

@@ -8,18 +8,17 @@ import dagster as dg
 from pipelines.ingest.assets import LEDGER_KEY, raw_key
 from pipelines.ingest.loader import landing_entries, route
 from pipelines.quality.assets import FORMATS_KEY
+from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
+from pipelines.quality.history import HISTORY_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform.assets import dbt_entity_marts, dbt_models, keys_tagged
 
 REFRESH_JOB = "refresh_all"
 ENTITY_TABLES = ("entity_identifiers", "entity_analyses")
 
-# In-process: one DuckDB file takes one writer at a time, and a subprocess per step would re-import
-# the code location for each asset (seconds each, see STACK.md).
 refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
     description="Load every landed file, rebuild the dbt marts and run every check.",
 )
 
@@ -28,7 +27,7 @@ def entity_asset_keys() -> list[dg.AssetKey]:
     """What a new entity's files change: their raw tables, the identifier validation and the entity
     models (checks, then marts). The sales models are read as they are, not rebuilt."""
     return [*(raw_key(t) for t in ENTITY_TABLES), LEDGER_KEY, FORMATS_KEY,
-            *keys_tagged(dbt_models, "entity_checks"), *dbt_entity_marts.keys]
+            *keys_tagged(dbt_models, "entity_checks"), EXPECTATION_RESULTS_KEY, HISTORY_KEY, *dbt_entity_marts.keys]
 
 
 def landing_fingerprint(warehouse: WarehouseResource) -> dict[str, list]:

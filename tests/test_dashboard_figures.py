@@ -68,7 +68,7 @@ def test_funnel_shows_step_and_cumulative_percentages():
                            "cumulative_conversion": [1, 1 / 3, 1 / 9]})
     fig = figures.funnel_figure(funnel, MARCH, EN)
     assert list(fig.data[0].x) == [9, 3, 1] and list(fig.data[0].y) == ["Contacted", "Meeting agreed", "Paid"]
-    assert fig.data[0].textinfo == "value+percent previous+percent initial"
+    assert list(fig.data[0].text) == ["9", "3 · 33% · 33%", "1 · 33% · 11%"]  # the mart's shares, not plotly's
     assert figures.funnel_figure(funnel, FEB, EN) is None
 
 
@@ -113,10 +113,13 @@ def test_identifier_and_analysis_figures():
                             "reliability": [0.8, 1.0]})
     fig = figures.identifier_quality_figure(quality, "en")
     assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True)) == {"crm": 0.8, "bank": 1.0}
-    buckets = pd.DataFrame({"bucket_scheme": ["survey", "survey", "fine"], "identifier_bucket": ["<=4", ">4", "3-4"],
-                            "completed_analyses": [2, 1, 2], "mean_weeks": [5.5, 7.0, 5.5]})
+    buckets = pd.DataFrame({"bucket_scheme": ["survey", "survey", "fine"], "identifier_bucket": [">4", "<=4", "3-4"],
+                            "bucket_order": [2, 1, 2], "survey_mean_weeks": [7.0, 6.0, None],
+                            "completed_analyses": [1, 2, 2], "mean_weeks": [7.0, 5.5, 5.5]})
     analysis = figures.analysis_duration_figure(buckets, "en")
+    assert list(analysis.data[0].x) == ["<=4", ">4"]  # in the seed's order
     assert dict(zip(analysis.data[0].x, analysis.data[0].y, strict=True)) == {"<=4": 5.5, ">4": 7.0}
+    assert dict(zip(analysis.data[1].x, analysis.data[1].y, strict=True)) == {"<=4": 6.0, ">4": 7.0}
 
 
 @pytest.mark.parametrize("name", ["funnel_figure", "losses_figure", "identifier_quality_figure",
@@ -124,7 +127,7 @@ def test_identifier_and_analysis_figures():
                                   "deal_outcomes_figure", "time_in_stage_figure", "lead_handling_figure"])
 def test_no_data_draws_no_chart(name):
     empty = pd.DataFrame(columns=["cohort_month", "period_grain", "period_start", "slice_type", "bucket_scheme",
-                                  "completed_analyses", "scope", "validated_at"])
+                                  "completed_analyses", "source", "recorded_at", "reliability"])
     args = {"funnel_figure": (empty, MARCH, EN), "losses_figure": (empty, MARCH, EN),
             "identifier_quality_figure": (empty, "en"), "analysis_duration_figure": (empty, "en"),
             "weekly_trend_figure": (empty, ["client_search"], EN), "identifier_trend_figure": (empty, "en"),

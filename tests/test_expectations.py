@@ -14,7 +14,7 @@ from pipelines.runner import failed_checks, run_refresh
 from pipelines.settings import Settings
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
-COLLISIONS = ("intermediate/int_identifier_checks", "gx_no_collisions")
+COLLISIONS = ("quality/expectation_results", "entity_identifiers__no_collisions")
 
 
 def check_evaluations(result) -> dict[tuple[str, str], object]:
@@ -49,9 +49,10 @@ def test_an_error_failure_blocks_the_entity_marts_only(tmp_path, monkeypatch):
 
     evaluation = check_evaluations(result)[COLLISIONS]
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    assert "intermediate/int_identifier_checks:gx_no_collisions (ERROR)" in failed_checks(result)
+    assert "quality/expectation_results:entity_identifiers__no_collisions (ERROR)" in failed_checks(result)
     built = materialised(result)
-    assert "marts/fct_process_kpis" in built and "intermediate/int_identifier_checks" in built
+    assert {"marts/fct_process_kpis", "intermediate/int_identifier_checks", "quality/expectation_results",
+            "quality/identifier_quality_history"} <= built  # the failing outcome is kept in the history
     assert not {k for k in built if k.startswith(("marts/fct_identifier", "marts/fct_entity"))}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "

@@ -27,8 +27,9 @@ def test_every_asset_materialised_and_only_the_planted_defects_fail_checks(worke
     assert {"raw/calls", "staging/stg_calls", "marts/fct_process_kpis", "marts/fct_client_funnel"} <= materialised
     assert materialised == {k.to_user_string() for k in defs.resolve_asset_graph().materializable_asset_keys}
     # The worked example plants identifier defects: the two WARN rules they break fail, nothing else.
-    assert failed_checks(worked_run) == ["intermediate/int_identifier_checks:gx_reliability_per_source (WARN)",
-                                         "intermediate/int_identifier_checks:gx_no_collisions (WARN)"]
+    assert sorted(failed_checks(worked_run)) == [
+        "quality/expectation_results:entity_identifiers__no_collisions (WARN)",
+        "quality/expectation_results:identifier_quality__reliability_per_source (WARN)"]
 
 
 def test_ingestion_metadata_shows_the_row_accounting(worked_run):

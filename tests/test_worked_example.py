@@ -1,4 +1,4 @@
-"""metrics.md section 6, number by number, read from the marts the real pipeline built."""
+"""docs/metrics.md section 6, number by number, read from the marts the real pipeline built."""
 
 from __future__ import annotations
 

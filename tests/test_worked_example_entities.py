@@ -1,6 +1,8 @@
-"""metrics.md section 6, identifiers and new-entity analyses, read from the marts of the real run."""
+"""docs/metrics.md section 6, identifiers and new-entity analyses, read from the marts of the real run."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -60,8 +62,12 @@ def test_analysis_time_by_bucket(warehouse):
     assert rows == {"<=4": (2, 38.5, 5.5, 1), ">4": (1, 49.0, 7.0, 0)}
 
 
-def test_expectation_results_are_kept_for_trends(warehouse):
-    rows = query(warehouse, "SELECT scope, success, observed_value FROM quality.expectation_results "
-                            "WHERE rule = 'reliability_per_source' ORDER BY scope")
-    assert rows == [("source=bank", True, 1.0), ("source=crm", False, 0.8), ("source=manual", False, 0.0),
-                    ("source=registry", True, 1.0)]
+def test_validation_and_quality_histories_are_kept(warehouse):
+    [(success, unexpected, offending)] = query(
+        warehouse, "SELECT success, unexpected_count, unexpected_rows FROM quality.expectation_results "
+                   "WHERE suite = 'identifier_quality' AND rule = 'reliability_per_source'")
+    assert (success, unexpected) == (False, 2)  # crm 0.8 and manual 0.0 are under the 0.95 of thresholds.yml
+    assert sorted(r["scope_value"] for r in json.loads(offending)) == ["crm", "manual"]
+    rows = query(warehouse, "SELECT scope_value, reliability FROM quality.identifier_quality_history "
+                            "WHERE scope_type = 'source' ORDER BY scope_value")
+    assert rows == [("bank", 1.0), ("crm", 0.8), ("manual", 0.0), ("registry", 1.0)]

@@ -1,4 +1,4 @@
-"""metrics.md section 7 (deal outcomes) and section 8 (lead handling), number by number, read from the
+"""docs/metrics.md section 7 (deal outcomes) and section 8 (lead handling), number by number, read from the
 marts the real pipeline built on the worked example."""
 
 from __future__ import annotations

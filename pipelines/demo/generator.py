@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.canonical import coded_values, stage_catalog
 from pipelines.demo import identifiers as ids
 
 PERIOD_START = np.datetime64("2025-11-01T00:00:00")
@@ -58,6 +59,16 @@ DEAL_CHAIN = [("meeting_held", 0.75, (2, 10)), ("proposal_sent", 0.70, (1, 7)),
 
 def _choice(rng: np.random.Generator, values: np.ndarray, n: int, weights: np.ndarray | None = None):
     return rng.choice(values, n, p=None if weights is None else weights / weights.sum())
+
+
+def _coded(rng: np.random.Generator, table: str, column: str, n: int, weights: dict[str, float]) -> np.ndarray:
+    """Draw the permitted values of a coded column (seed coded_values) with the demo's weights; a value
+    the seed gains later gets weight 0 until the demo is taught about it."""
+    values = coded_values(table, column)
+    unknown = set(weights) - set(values)
+    if unknown:
+        raise KeyError(f"demo weights for {table}.{column} name values not in coded_values.csv: {sorted(unknown)}")
+    return _choice(rng, np.array(values), n, np.array([float(weights.get(v, 0)) for v in values]))
 
 
 def _iso_local(ts: np.ndarray) -> np.ndarray:
@@ -121,8 +132,8 @@ def _written_as_people_do(rng: np.random.Generator, digits: np.ndarray) -> np.nd
 
 def _clients(rng: np.random.Generator, scale: float) -> pd.DataFrame:
     n = max(50, round(CLIENTS_PER_SF * scale))
-    client_type = _choice(rng, np.array(["legal_entity", "sole_proprietor", "individual"]), n,
-                          np.array([75, 20, 5.0]))
+    client_type = _coded(rng, "clients", "client_type", n,
+                         {"legal_entity": 75, "sole_proprietor": 20, "individual": 5})
     legal_form = _choice(rng, np.array(["ООО", "АО", "ПАО"]), n, np.array([85, 12, 3.0]))
     brand = np.char.add(_choice(rng, NAME_ROOTS, n), _choice(rng, NAME_SUFFIXES, n))
     person = np.char.add(np.char.add(_choice(rng, LAST_NAMES, n), " "), _choice(rng, FIRST_NAMES, n))
@@ -195,11 +206,10 @@ def _calls(rng: np.random.Generator, scale: float, employees: pd.DataFrame, clie
     in_time_order = np.argsort(started, kind="stable")  # as a CDR export is
     who, started = who[in_time_order], started[in_time_order]
     inbound = rng.random(n) < 0.1
-    disposition = _choice(rng, np.array(["ANSWERED", "NO ANSWER", "BUSY", "FAILED"]), n,
-                          np.array([45, 35, 12, 8.0]))
+    disposition = _coded(rng, "calls", "disposition", n, {"ANSWERED": 45, "NO ANSWER": 35, "BUSY": 12, "FAILED": 8})
     answered = disposition == "ANSWERED"
-    outcome = np.where(answered, _choice(rng, np.array(["meeting_agreed", "callback", "refused", "no_decision"]),
-                                         n, np.array([8, 30, 35, 27.0])), "")
+    outcome = np.where(answered, _coded(rng, "calls", "outcome", n,
+                                        {"meeting_agreed": 8, "callback": 30, "refused": 35, "no_decision": 27}), "")
     # Callers work through a client list: a client is called several times over the year.
     client_idx = rng.integers(0, len(clients), n)
     client_ids = clients.client_id.to_numpy()[client_idx]
@@ -272,6 +282,7 @@ def _deal_stages(rng: np.random.Generator, employees: pd.DataFrame, agreed_at: n
     keep = rng.random(len(agreed_at)) < 0.9
     at, clients = agreed_at[keep], agreed_clients[keep]
     n = len(at)
+    lost_stage = next(s.stage for s in stage_catalog() if s.is_lost)
     managers, _, _ = _employment_windows(employees, "account_manager")
     manager = employees.employee_id.to_numpy()[managers[rng.integers(0, len(managers), n)]]
     deal_ids = np.char.add("D", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
@@ -285,14 +296,14 @@ def _deal_stages(rng: np.random.Generator, employees: pd.DataFrame, agreed_at: n
         # Losses are recorded for about two thirds of the deals that stop here.
         lost = alive & ~advance & (rng.random(n) < 0.65) & (stage != "paid")
         lost_at = _next_working_time(rng, current + rng.integers(24, 20 * 24, n) * HOUR, current)
-        frames.append((deal_ids, clients, "lost", lost_at, manager, lost))
+        frames.append((deal_ids, clients, lost_stage, lost_at, manager, lost))
         frames.append((deal_ids, clients, stage, nxt, manager, advance))
         alive, current = advance, nxt
     rows = [pd.DataFrame({"deal_id": d[m], "client_id": c[m], "stage": s, "_at": t[m], "employee_id": e[m]})
             for d, c, s, t, e, m in frames]
     stages = pd.concat(rows, ignore_index=True)
     stages = stages[stages._at < PERIOD_END].sort_values(["_at", "deal_id"], kind="stable")
-    lost = stages.stage.to_numpy() == "lost"
+    lost = stages.stage.to_numpy() == lost_stage
     stages["loss_reason"] = np.where(lost, _choice(rng, LOSS_REASONS, len(stages), LOSS_WEIGHTS), "")
     stages["entered_at"] = _iso_utc(stages._at.to_numpy().astype("datetime64[s]"))
     return stages[["deal_id", "client_id", "stage", "entered_at", "employee_id", "loss_reason", "_at"]]
@@ -405,7 +416,7 @@ def _lag(rng: np.random.Generator, n: int, median_hours: float, spread: float = 
 
 def _leads(rng: np.random.Generator, scale: float, employees: pd.DataFrame,
            clients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leads from the site, the phone and partners, handled as metrics.md section 8 describes, with the
+    """Leads from the site, the phone and partners, handled as docs/metrics.md section 8 describes, with the
     lapses real teams have: leads nobody is assigned to, assigned ones never called, open ones without a
     next call, callbacks that are late, wholesale refusals not handed over."""
     n = max(40, round(LEADS_PER_SF * scale))
@@ -418,7 +429,7 @@ def _leads(rng: np.random.Generator, scale: float, employees: pd.DataFrame,
     is_contacted = is_assigned & (rng.random(n) < 0.88) & (contacted < PERIOD_END)
     # Up to three agreed next calls, each set at the call before; the last one made closes the lead
     # unless it stays open. A fifth of the open ones got no next call at all; some last calls are late.
-    fate = _choice(rng, np.array(["converted", "refused", "open"]), n, np.array([18, 35, 47.0]))
+    fate = _coded(rng, "leads", "status", n, {"converted": 18, "refused": 35, "open": 47})
     wanted = np.where(fate == "open", rng.integers(0, 4, n), rng.integers(1, 4, n))
     wanted[(fate == "open") & (rng.random(n) < 0.2)] = 0
     rounds, set_at, last_done = [], contacted.copy(), np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")

@@ -92,7 +92,7 @@ def file_sha256(path: Path) -> str:
 
 def connect(warehouse: Path, business_tz: str) -> duckdb.DuckDBPyConnection:
     """A connection whose session time zone is the business one: timestamps without an offset are
-    read as business-local time, as metrics.md section 1 says. DuckDB's memory is capped as dbt's is
+    read as business-local time, as docs/metrics.md section 1 says. DuckDB's memory is capped as dbt's is
     (SALESFUNNEL_DUCKDB_MEMORY): beyond it, DuckDB spills to disk rather than take the machine."""
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), config={"memory_limit": duckdb_memory_limit()})

@@ -1,86 +1,108 @@
-"""The Great Expectations suites (expectations/) as blocking Dagster asset checks.
+"""The Great Expectations suites (expectations/) in the asset graph.
 
-One check per rule, on the intermediate model the suite validates. A failed rule of severity ERROR
-blocks the entity marts downstream; WARN only shows. Every run's outcome per expectation is kept in
-`quality.expectation_results`, so reliability per source can be plotted over time.
+`quality/expectation_results` runs every suite on the intermediate model it validates, appends each
+expectation's outcome to its table (the history of every validation) and reports one blocking asset
+check per rule. The entity marts depend on it (pipelines/transform/assets.py), so a failed rule of
+severity ERROR blocks them; WARN only shows. The outcome of a failing run is kept all the same.
 """
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
-from expectations.suites import ANALYSIS_RULES, IDENTIFIER_RULES, analysis_rules, identifier_rules, load_thresholds
+from expectations.suites import SUITE_RULES, analysis_rules, identifier_rules, load_thresholds, quality_rules
+from pipelines.quality.assets import QUALITY_GROUP
 from pipelines.quality.identifiers import KNOWN_TYPES
 from pipelines.resources import WarehouseResource
 
-IDENTIFIER_CHECKS_KEY = dg.AssetKey(["intermediate", "int_identifier_checks"])
-ANALYSES_KEY = dg.AssetKey(["intermediate", "int_entity_analyses"])
+EXPECTATION_RESULTS_KEY = dg.AssetKey(["quality", "expectation_results"])
 
 
-def _store(con, run_id: str, suite: str, outcomes) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    con.execute("""
-        CREATE TABLE IF NOT EXISTS quality.expectation_results (
-            validated_at TIMESTAMP, run_id VARCHAR, suite VARCHAR, rule VARCHAR, severity VARCHAR,
-            expectation VARCHAR, scope VARCHAR, success BOOLEAN, observed_value DOUBLE, unexpected_count BIGINT)""")
-    now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [(now, run_id, suite, r.rule.name, r.rule.severity, o.expectation, o.scope, o.success, o.observed_value,
-             o.unexpected_count) for r in outcomes for o in r.outcomes]
-    if rows:
-        con.executemany("INSERT INTO quality.expectation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    asset_key: dg.AssetKey  # the model it validates
+    build_rules: Callable[[dict], list]
+
+    @property
+    def table(self) -> str:
+        return ".".join(self.asset_key.path)
 
 
-def _check_result(asset_key: dg.AssetKey, outcome, docs_url: str) -> dg.AssetCheckResult:
-    scopes = "\n".join(["| scope | passed | observed | unexpected |", "|---|---|---|---|"] + [
-        f"| {o.scope} | {o.success} | {o.observed_value if o.observed_value is not None else ''} | "
-        f"{o.unexpected_count if o.unexpected_count is not None else ''} |" for o in outcome.outcomes])
-    offending = [row for o in outcome.outcomes for row in o.unexpected_rows]
+SUITES = (
+    Suite("entity_identifiers", dg.AssetKey(["intermediate", "int_identifier_checks"]),
+          lambda config: identifier_rules(list(KNOWN_TYPES), config)),
+    Suite("identifier_quality", dg.AssetKey(["intermediate", "int_identifier_quality"]), quality_rules),
+    Suite("entity_analyses", dg.AssetKey(["intermediate", "int_entity_analyses"]), analysis_rules),
+)
+
+
+def check_name(suite: str, rule: str) -> str:
+    return f"{suite}__{rule}"
+
+
+_CREATE = """
+    CREATE TABLE IF NOT EXISTS quality.expectation_results (
+        validated_at TIMESTAMP, run_id VARCHAR, suite VARCHAR, validated_table VARCHAR, rule VARCHAR,
+        severity VARCHAR, expectation VARCHAR, success BOOLEAN, observed_value DOUBLE, unexpected_count BIGINT,
+        unexpected_rows VARCHAR)"""
+
+
+def _check_result(suite: Suite, rule_outcome, docs_url: str) -> dg.AssetCheckResult:
+    rule, outcomes = rule_outcome.rule, rule_outcome.outcomes
     return dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=f"gx_{outcome.rule.name}",
-        passed=outcome.success,
-        severity=dg.AssetCheckSeverity.ERROR if outcome.rule.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-        description=outcome.rule.description,
+        asset_key=EXPECTATION_RESULTS_KEY,
+        check_name=check_name(suite.name, rule.name),
+        passed=rule_outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR if rule.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=f"{suite.table}: {rule.description}",
         metadata={
-            "unexpected_count": sum(o.unexpected_count or 0 for o in outcome.outcomes),
-            "offending_rows": dg.MetadataValue.json(offending),
-            "scopes": dg.MetadataValue.md(scopes),
+            "unexpected_count": sum(o.unexpected_count or 0 for o in outcomes),
+            "offending_rows": dg.MetadataValue.json([row for o in outcomes for row in o.unexpected_rows]),
             "data_docs": dg.MetadataValue.url(docs_url) if docs_url else "",
         },
     )
 
 
-def _suite_check(name: str, suite: str, asset_key: dg.AssetKey, rule_names: tuple[str, ...], table: str,
-                 build_rules: Callable[[pd.DataFrame, dict], list]) -> dg.AssetChecksDefinition:
-    specs = [dg.AssetCheckSpec(f"gx_{rule}", asset=asset_key, blocking=True,
-                               description=f"Great Expectations suite {suite}, rule {rule} (expectations/)")
-             for rule in rule_names]
+@dg.asset(
+    key=EXPECTATION_RESULTS_KEY,
+    deps=[s.asset_key for s in SUITES],
+    check_specs=[dg.AssetCheckSpec(check_name(s.name, rule), asset=EXPECTATION_RESULTS_KEY, blocking=True,
+                                   description=f"Great Expectations suite {s.name} on {s.table}, rule {rule}")
+                 for s in SUITES for rule in SUITE_RULES[s.name]],
+    group_name=QUALITY_GROUP,
+    kinds={"great_expectations", "duckdb"},
+    owners=["team:compliance-analytics"],
+    description="Every run's Great Expectations outcome per expectation (suites in expectations/, thresholds "
+                "in expectations/thresholds.yml), appended: the validation history; one check per rule. "
+                "Data Docs beside the warehouse in gx/.",
+)
+def expectation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from expectations.runner import run_suite  # GX costs seconds to import: only when validating
 
-    @dg.multi_asset_check(specs=specs, name=name)
-    def suite_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from expectations.runner import run_suite  # GX costs seconds to import: only when a check runs
-
-        config = load_thresholds()
-        with warehouse.connect() as con:
-            frame = con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pandas()
-            outcomes, docs_url = run_suite(suite, frame, build_rules(frame, config),
+    config = load_thresholds()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows, checks = [], []
+    with warehouse.connect() as con:
+        for suite in SUITES:
+            frame = con.sql(f"SELECT * FROM {suite.table}").to_arrow_table().to_pandas()
+            outcomes, docs_url = run_suite(suite.name, frame, suite.build_rules(config),
                                            Path(warehouse.path).parent / "gx")
-            _store(con, context.run.run_id, suite, outcomes)
-        for outcome in outcomes:
-            yield _check_result(asset_key, outcome, docs_url)
+            checks += [_check_result(suite, outcome, docs_url) for outcome in outcomes]
+            rows += [(now, context.run.run_id, suite.name, suite.table, outcome.rule.name, outcome.rule.severity,
+                      o.expectation, o.success, o.observed_value, o.unexpected_count, json.dumps(o.unexpected_rows))
+                     for outcome in outcomes for o in outcome.outcomes]
+        con.execute("CREATE SCHEMA IF NOT EXISTS quality")
+        con.execute(_CREATE)
+        if rows:
+            con.executemany(f"INSERT INTO quality.expectation_results VALUES ({', '.join(['?'] * 11)})", rows)
+    failed = [c.check_name for c in checks if not c.passed]
+    return dg.MaterializeResult(metadata={"expectations": len(rows), "failed_rules": ", ".join(failed) or "none"},
+                                check_results=checks)
 
-    return suite_check
 
-
-identifier_expectations = _suite_check(
-    "identifier_expectations", "entity_identifiers", IDENTIFIER_CHECKS_KEY, IDENTIFIER_RULES,
-    "intermediate.int_identifier_checks",
-    lambda frame, config: identifier_rules(frame, list(KNOWN_TYPES), config))
-analysis_expectations = _suite_check(
-    "analysis_expectations", "entity_analyses", ANALYSES_KEY, ANALYSIS_RULES, "intermediate.int_entity_analyses",
-    lambda frame, config: analysis_rules(config))
-
-defs = dg.Definitions(asset_checks=[identifier_expectations, analysis_expectations])
+defs = dg.Definitions(assets=[expectation_results])

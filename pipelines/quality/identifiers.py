@@ -1,4 +1,4 @@
-"""Format and check-digit validation of legal-entity identifiers (metrics.md section 4).
+"""Format and check-digit validation of legal-entity identifiers (docs/metrics.md section 4).
 
 python-stdnum where it knows the type; a documented rule where it does not (KPP, Russian BIK).
 Values are normalised first: spaces, dashes, dots and slashes dropped, letters upper-cased. An id_type

@@ -2,7 +2,8 @@
 
 The project builds in two dbt invocations, by dbt tag: `sales` and `entity_checks` together (every
 model but the entity marts; the identifier and analysis checks are what Great Expectations validates),
-then `entity_marts`. A failing ERROR expectation blocks the entity marts and nothing else; a new
+then `entity_marts`, which also wait for the Great Expectations validation (quality/expectation_results):
+a failing ERROR expectation blocks the entity marts and nothing else; a new
 entity's identifiers can be judged without rebuilding the sales marts (the sensor selects only the
 entity models of the first step). Every invocation costs seconds of start-up, so there are no more.
 """
@@ -19,8 +20,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
+
+ENTITY_MARTS_TAG = "entity_marts"
 
 
 class FolderGroupTranslator(DagsterDbtTranslator):
@@ -34,6 +38,13 @@ class FolderGroupTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return ["team:sales-ops-analytics"]
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        """The entity marts also wait for the Great Expectations validation, whose ERROR rules block them."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if ENTITY_MARTS_TAG in manifest.get("nodes", {}).get(unique_id, {}).get("tags", []):
+            spec = spec.merge_attributes(deps=[EXPECTATION_RESULTS_KEY])
+        return spec
 
 
 @contextmanager
@@ -94,7 +105,7 @@ def _dbt_step(name: str, select: str, warm_up_checks: bool = False):
 
 
 dbt_models = _dbt_step("dbt_models", "tag:sales tag:entity_checks", warm_up_checks=True)
-dbt_entity_marts = _dbt_step("dbt_entity_marts", "tag:entity_marts")
+dbt_entity_marts = _dbt_step("dbt_entity_marts", f"tag:{ENTITY_MARTS_TAG}")
 
 
 def keys_tagged(step: dg.AssetsDefinition, tag: str) -> list[dg.AssetKey]:

@@ -1,4 +1,4 @@
-{#- Every stage of the chain each deal has passed (metrics.md section 7): the stages it entered, dated
+{#- Every stage of the chain each deal has passed (docs/metrics.md section 7): the stages it entered, dated
     or not, and by implication every earlier stage of the chain (a deal in stage k has passed the stages
     before k whether or not the export gives them). One row per deal and chain stage; lost stages are
     not part of the chain. Entries after the as-of date are ignored. -#}

@@ -1,5 +1,5 @@
 {#- One row per deal: its cohort (month of its first dated stage entry), how far it got, and how it
-    closed (metrics.md section 7). A deal is won when it first enters a won stage of the catalog, lost
+    closed (docs/metrics.md section 7). A deal is won when it first enters a won stage of the catalog, lost
     when it enters a lost stage, closed by whichever came first. When the export dates only a later
     stage (the deal is `paid`, its signing undated), the first dated entry at or after the first won
     stage stands in for the win's time; a close with no date at all counts only in the all-time figures.

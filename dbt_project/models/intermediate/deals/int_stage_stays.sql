@@ -1,4 +1,4 @@
-{#- Stays in stages (metrics.md section 7): a stay in stage k lasts from entering k until the deal's next
+{#- Stays in stages (docs/metrics.md section 7): a stay in stage k lasts from entering k until the deal's next
     stage entry, a loss included. A stay with no later entry in a stage that is not terminal is open at
     the as-of date; its age runs to the end of that day. Only dated entries up to the as-of date count. -#}
 

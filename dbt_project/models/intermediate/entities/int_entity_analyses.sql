@@ -1,6 +1,7 @@
-{#- New-entity analyses (metrics.md section 5) with their duration (completed) or age at the as-of date
-    (open), and the number of distinct identifiers known for the entity, bucketed as in the survey
-    (<=4, >4) and finer. Validated by the Great Expectations suite `entity_analyses`. -#}
+{#- New-entity analyses (docs/metrics.md section 5) with their duration (completed) or age at the as-of
+    date (open), and the number of distinct identifiers known for the entity, bucketed by the seed
+    identifier_count_buckets (the survey's split and a finer one). Validated by the Great Expectations
+    suite `entity_analyses`. -#}
 
 with analyses as (
     select * from {{ ref('stg_entity_analyses') }}
@@ -32,16 +33,21 @@ measured as (
     left join identifier_counts on identifier_counts.client_id = analyses.client_id
     left join {{ ref('stg_clients') }} as clients on clients.client_id = analyses.client_id
     where cast(analyses.requested_at as date) <= as_of.as_of_date
+),
+
+buckets as (
+    select * from {{ ref('identifier_count_buckets') }}
 )
 
 select
     measured.*,
-    duration_days / 7.0 as duration_weeks,
-    case when identifier_count <= 4 then '<=4' else '>4' end as identifier_bucket,
-    case
-        when identifier_count <= 2 then '0-2'
-        when identifier_count <= 4 then '3-4'
-        when identifier_count <= 6 then '5-6'
-        else '7+'
-    end as identifier_bucket_fine
+    measured.duration_days / 7.0 as duration_weeks,
+    survey.identifier_bucket,
+    fine.identifier_bucket as identifier_bucket_fine
 from measured
+left join buckets as survey
+    on survey.bucket_scheme = 'survey' and measured.identifier_count >= survey.min_identifiers
+    and (survey.max_identifiers is null or measured.identifier_count <= survey.max_identifiers)
+left join buckets as fine
+    on fine.bucket_scheme = 'fine' and measured.identifier_count >= fine.min_identifiers
+    and (fine.max_identifiers is null or measured.identifier_count <= fine.max_identifiers)

@@ -1,4 +1,4 @@
-{#- Every identifier observation with its checks (metrics.md section 4): reliable (format and check digit
+{#- Every identifier observation with its checks (docs/metrics.md section 4): reliable (format and check digit
     valid for its type), stale, in conflict (the entity has more than one value of the type), in
     collision (the value is attached to more than one entity), and consistency warnings (a KPP on a sole
     proprietor). `problems` says what the compliance team has to fix. -#}

@@ -1,4 +1,4 @@
-{#- Each lead as it stood at the end of the as-of date (metrics.md section 8): assigned, contacted, open
+{#- Each lead as it stood at the end of the as-of date (docs/metrics.md section 8): assigned, contacted, open
     or closed, its callbacks, and the lapses that put it at risk of being lost. A lead closed or assigned
     after the as-of date was open or unassigned then. -#}
 

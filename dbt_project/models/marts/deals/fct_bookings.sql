@@ -1,4 +1,4 @@
-{#- Bookings (metrics.md section 7): the amounts of the contracts of the deals won in a period, per
+{#- Bookings (docs/metrics.md section 7): the amounts of the contracts of the deals won in a period, per
     currency, by the owner of the win. A won deal without a contract counts under currency `none`. -#}
 
 with wins as (

@@ -1,4 +1,4 @@
-{#- Win rate and sales cycle per period and slice (metrics.md section 7): the deals won and lost in a
+{#- Win rate and sales cycle per period and slice (docs/metrics.md section 7): the deals won and lost in a
     period, win rate = won / (won + lost), and the median and mean sales cycle of the deals won in it.
     Every period of the calendar has a row for every slice value that ever closed a deal (NULL win rate
     when none closed in it); grain `all` (period_start NULL) covers all time, undated closes included. -#}

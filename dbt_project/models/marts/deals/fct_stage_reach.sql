@@ -1,4 +1,4 @@
-{#- Stage reach (metrics.md section 7): of the deals of a cohort (the month of their first dated stage
+{#- Stage reach (docs/metrics.md section 7): of the deals of a cohort (the month of their first dated stage
     entry), how many passed each stage of the chain, dated, undated or implied by a later stage. -#}
 
 with passages as (

@@ -1,4 +1,4 @@
-{#- Time in stage (metrics.md section 7): of the stays that began in a period, the closed ones' median
+{#- Time in stage (docs/metrics.md section 7): of the stays that began in a period, the closed ones' median
     and 90th percentile hours, and how many are still open. Grain `all` covers all time. -#}
 
 with stays as (

@@ -1,4 +1,4 @@
-{#- End-to-end active-search conversion (metrics.md section 3): the cohort of a month is the clients
+{#- End-to-end active-search conversion (docs/metrics.md section 3): the cohort of a month is the clients
     whose first answered outbound call falls in it; a client reaches a step if the step's event happens
     within client_funnel_window_days after that first contact. -#}
 

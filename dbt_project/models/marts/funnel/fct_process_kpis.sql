@@ -1,4 +1,4 @@
-{#- The three KPIs of every process per period and slice (metrics.md section 3): effectiveness
+{#- The three KPIs of every process per period and slice (docs/metrics.md section 3): effectiveness
     (results), efficiency (results / inputs), cohort conversion, productivity per participant and per
     FTE, and time to result. One row per process, grain, period and slice with at least one event.
 
@@ -9,7 +9,7 @@
     Postgres). Events whose team or segment is unknown count under `unknown`, so the slices of a type
     add up to `all`; `region_tier` crosses two segments (`Moscow | A`) for the report's heatmap. -#}
 {%- set grains = {'day': 'occurred_on', 'week': 'week_start', 'month': 'month_start'} -%}
-{%- set slices = ['team', 'employee', 'client_type', 'region', 'industry', 'revenue_tier', 'region_tier'] -%}
+{%- set slices = var('kpi_slices') -%}
 {%- set group_columns = ['process'] + grains.values() | list + slices -%}
 
 {%- set grouping_sets -%}

@@ -1,4 +1,4 @@
-{#- Lead handling per period of creation and slice (metrics.md section 8): leads created, median hours
+{#- Lead handling per period of creation and slice (docs/metrics.md section 8): leads created, median hours
     to assign and to first contact, outcomes at the as-of date by refusal reason, conversion, and the
     wholesale hand-offs. The reasons with a column of their own are var lead_refusal_reasons. -#}
 

@@ -1,4 +1,4 @@
-{#- One row per lead (metrics.md section 8): how fast it was assigned and first contacted, how it ended,
+{#- One row per lead (docs/metrics.md section 8): how fast it was assigned and first contacted, how it ended,
     and the lapses that put it at risk at the as-of date. -#}
 
 select

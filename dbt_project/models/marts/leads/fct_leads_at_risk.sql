@@ -1,5 +1,5 @@
 {#- The leads at risk of being lost at the end of the as-of date, the list a manager works through in the
-    morning (metrics.md section 8): open and unassigned; assigned but never contacted; contacted with no
+    morning (docs/metrics.md section 8): open and unassigned; assigned but never contacted; contacted with no
     callback planned; a callback overdue. `since` is when the lapse began. -#}
 
 with leads as (

@@ -34,8 +34,8 @@ with_recency as (
 )
 
 select
-    client_id,
-    client_name,
+    with_recency.client_id,
+    with_recency.client_name,
     client_type,
     region,
     industry,
@@ -46,12 +46,10 @@ select
     first_contact_at,
     last_meeting_at,
     days_since_last_meeting,
-    case
-        when last_meeting_at is null then 'never'
-        when days_since_last_meeting <= 30 then '0-30 days'
-        when days_since_last_meeting <= 90 then '31-90 days'
-        when days_since_last_meeting <= 365 then '91-365 days'
-        else 'over a year'
-    end as last_meeting_band,
+    bands.band as last_meeting_band,
     deals
 from with_recency
+left join {{ ref('recency_bands') }} as bands
+    on (with_recency.last_meeting_at is null and bands.min_days is null and bands.max_days is null)
+    or (with_recency.days_since_last_meeting >= bands.min_days
+        and (bands.max_days is null or with_recency.days_since_last_meeting <= bands.max_days))

@@ -22,6 +22,7 @@ select
     contracts.starts_on,
     contracts.ends_on,
     {{ dbt.datediff('months.reporting_date', 'contracts.ends_on', 'day') }} as days_to_end,
+    {{ var('contract_horizon_days') }} as horizon_days,
     contracts.amount,
     contracts.currency
 from months
