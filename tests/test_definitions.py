@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+import dashboards.report
+from dashboards.report import REPORT_TABLES
 from expectations.suites import SUITE_RULES
 from pipelines.canonical import TABLES
 from pipelines.definitions import build_definitions, defs
@@ -44,6 +47,15 @@ def test_asset_graph_matches_its_snapshot(graph):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(current)
     assert current == SNAPSHOT.read_text(), "the asset graph changed: see the diff, then update the snapshot"
+
+
+def test_the_report_declares_every_table_it_reads(graph):
+    """The report asset waits for exactly the tables load_report_data queries, and each is an asset."""
+    source = Path(dashboards.report.__file__).read_text()
+    queried = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+\.[a-z_]+)\b", source))
+    assert queried == set(REPORT_TABLES)
+    report_inputs = graph.get(dg.AssetKey(["reports", "management_report"])).parent_keys
+    assert report_inputs == {dg.AssetKey(table.split(".")) for table in REPORT_TABLES}
 
 
 def test_every_canonical_table_is_loaded_and_staged(graph):

@@ -3,6 +3,7 @@ the figures' data), its privacy rules, PNG export, and a real browser rendering 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,11 @@ import pytest
 from dashboards.report import ReportConfig, build_report, load_report_data, write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without Debian's chromium the browser test is skipped, unless SALESFUNNEL_REQUIRE_BROWSER=1 (CI sets it):
+# then it fails, so CI can never pass without having rendered the report.
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("SALESFUNNEL_REQUIRE_BROWSER") != "1",
+    reason="Debian's chromium is absent: `make chromium` installs it")
 
 
 @pytest.fixture(scope="module")
@@ -124,11 +130,12 @@ def test_png_export_only_with_a_chromium(report, tmp_path):
         assert "png" not in auto
 
 
+@needs_chromium
 def test_report_renders_offline_in_chromium(worked_run, worked_settings, tmp_path):
     """Every figure draws SVG with data, no console errors, with the network off; a screenshot is kept."""
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make test installs it (apt-get install chromium)"
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: `make chromium` installs it"
     latest = worked_settings.warehouse.parent / "reports" / "latest.html"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[

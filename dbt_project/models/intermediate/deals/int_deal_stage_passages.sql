@@ -11,15 +11,23 @@ with entries as (
 ),
 
 chain as (
-    select * from {{ ref('stage_catalog') }} where not is_lost
+    select * from {{ ref('stage_catalog') }}
+    where not is_lost
 ),
 
 reached as (
-    select deal_id, max(stage_order) as furthest_stage_order from entries group by deal_id
+    select
+        deal_id,
+        max(stage_order) as furthest_stage_order
+    from entries
+    group by deal_id
 ),
 
 stated as (
-    select deal_id, stage, min(entered_at) as entered_at
+    select
+        deal_id,
+        stage,
+        min(entered_at) as entered_at
     from entries
     group by deal_id, stage
 )
@@ -33,5 +41,5 @@ select
     stated.entered_at is not null as is_dated,
     stated.deal_id is null as is_implied
 from reached
-inner join chain on chain.stage_order <= reached.furthest_stage_order
-left join stated on stated.deal_id = reached.deal_id and stated.stage = chain.stage
+inner join chain on reached.furthest_stage_order >= chain.stage_order
+left join stated on reached.deal_id = stated.deal_id and chain.stage = stated.stage

@@ -3,7 +3,9 @@
     the as-of date; its age runs to the end of that day. Only dated entries up to the as-of date count. -#}
 
 with entries as (
-    select stages.*, as_of.as_of_date
+    select
+        stages.*,
+        as_of.as_of_date
     from {{ ref('stg_deal_stages') }} as stages
     cross join {{ ref('int_as_of') }} as as_of
     where stages.is_dated and stages.entered_on <= as_of.as_of_date
@@ -12,8 +14,8 @@ with entries as (
 ordered as (
     select
         entries.*,
-        lead(entered_at) over (partition by deal_id order by entered_at, stage_order) as left_at,
-        lead(stage) over (partition by deal_id order by entered_at, stage_order) as next_stage
+        lead(entries.entered_at) over (partition by entries.deal_id order by entries.entered_at, entries.stage_order) as left_at,
+        lead(entries.stage) over (partition by entries.deal_id order by entries.entered_at, entries.stage_order) as next_stage
     from entries
 )
 
@@ -33,8 +35,8 @@ select
     ordered.left_at is null as is_open,
     {{ hours_between('ordered.entered_at', 'ordered.left_at') }} as stay_hours,
     case when ordered.left_at is null then
-        {{ hours_between('ordered.entered_at', end_of_as_of('ordered.as_of_date')) }}
+            {{ hours_between('ordered.entered_at', end_of_as_of('ordered.as_of_date')) }}
     end as age_hours
 from ordered
-left join {{ ref('stage_catalog') }} as next_catalog on next_catalog.stage = ordered.next_stage
+left join {{ ref('stage_catalog') }} as next_catalog on ordered.next_stage = next_catalog.stage
 where not ordered.is_terminal

@@ -31,13 +31,16 @@ checked as (
     from identifiers
     cross join {{ ref('int_as_of') }} as as_of
     left join formats
-        on formats.id_type = identifiers.id_type
-        and formats.id_value = identifiers.id_value
-    left join {{ ref('stg_clients') }} as clients on clients.client_id = identifiers.client_id
+        on identifiers.id_type = formats.id_type
+            and identifiers.id_value = formats.id_value
+    left join {{ ref('stg_clients') }} as clients on identifiers.client_id = clients.client_id
 ),
 
 conflicts as (
-    select client_id, id_type, count(distinct normalized_value) as distinct_values
+    select
+        client_id,
+        id_type,
+        count(distinct normalized_value) as distinct_values
     from checked
     group by client_id, id_type
     having count(distinct normalized_value) > 1
@@ -63,11 +66,11 @@ flagged as (
         coalesce(checked.id_type = 'KPP' and checked.client_type = 'sole_proprietor', false) as has_warning
     from checked
     left join conflicts
-        on conflicts.client_id = checked.client_id
-        and conflicts.id_type = checked.id_type
+        on checked.client_id = conflicts.client_id
+            and checked.id_type = conflicts.id_type
     left join collisions
-        on collisions.id_type = checked.id_type
-        and collisions.normalized_value = checked.normalized_value
+        on checked.id_type = collisions.id_type
+            and checked.normalized_value = collisions.normalized_value
 )
 
 select

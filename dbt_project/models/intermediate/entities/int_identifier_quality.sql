@@ -10,19 +10,19 @@ with checks as (
 )
 
 {% for scope_type, scope_column in scopes.items() %}
-select
-    '{{ scope_type }}' as scope_type,
-    {{ scope_column }} as scope_value,
-    count(*) as identifier_rows,
-    {{ count_where("is_reliable") }} as reliable_rows,
-    {{ safe_divide(count_where('is_reliable'), 'count(*)') }} as reliability,
-    {{ count_where("is_stale") }} as stale_rows,
-    {{ safe_divide(count_where('is_stale'), 'count(*)') }} as stale_share,
-    {{ count_where("has_conflict") }} as conflict_rows,
-    {{ count_where("has_collision") }} as collision_rows,
-    {{ count_where("has_warning") }} as warning_rows,
-    {{ count_where("not is_known_type") }} as unknown_type_rows
-from checks
-{% if scope_type != 'all' %}group by {{ scope_column }}{% endif %}
-{% if not loop.last %}union all{% endif %}
+    select
+        '{{ scope_type }}' as scope_type,
+        {{ scope_column }} as scope_value,
+        count(*) as identifier_rows,
+        {{ count_where("is_reliable") }} as reliable_rows,
+        {{ safe_divide(count_where('is_reliable'), 'count(*)') }} as reliability,
+        {{ count_where("is_stale") }} as stale_rows,
+        {{ safe_divide(count_where('is_stale'), 'count(*)') }} as stale_share,
+        {{ count_where("has_conflict") }} as conflict_rows,
+        {{ count_where("has_collision") }} as collision_rows,
+        {{ count_where("has_warning") }} as warning_rows,
+        {{ count_where("not is_known_type") }} as unknown_type_rows
+    from checks
+    {% if scope_type != 'all' %}group by {{ scope_column }}{% endif %}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -3,11 +3,16 @@
     after the as-of date was open or unassigned then. -#}
 
 with as_of as (
-    select as_of_date, {{ end_of_as_of('as_of_date') }} as as_of_end from {{ ref('int_as_of') }}
+    select
+        as_of_date,
+        {{ end_of_as_of('as_of_date') }} as as_of_end
+    from {{ ref('int_as_of') }}
 ),
 
 leads as (
-    select leads.*, as_of.as_of_end
+    select
+        leads.*,
+        as_of.as_of_end
     from {{ ref('stg_leads') }} as leads
     cross join as_of
     where leads.created_on <= as_of.as_of_date
@@ -25,7 +30,8 @@ callback_state as (
         callbacks.lead_id,
         {{ count_where('callbacks.done_at is null or callbacks.done_at >= as_of.as_of_end') }} as open_callbacks,
         min(case when (callbacks.done_at is null or callbacks.done_at >= as_of.as_of_end)
-                      and callbacks.planned_at < as_of.as_of_end then callbacks.planned_at end) as overdue_since,
+                and callbacks.planned_at < as_of.as_of_end then callbacks.planned_at
+        end) as overdue_since,
         max(case when callbacks.done_at < as_of.as_of_end then callbacks.done_at end) as last_callback_done_at
     from callbacks
     cross join as_of
@@ -45,7 +51,7 @@ states as (
         callback_state.overdue_since,
         callback_state.last_callback_done_at
     from leads
-    left join callback_state on callback_state.lead_id = leads.lead_id
+    left join callback_state on leads.lead_id = callback_state.lead_id
 )
 
 select
@@ -80,9 +86,9 @@ select
             case when states.handed_to_wholesale_at < states.as_of_end then 'done' else 'missing' end
     end as wholesale_handoff,
     case when states.outcome = 'refused' and states.is_wholesale_refusal then
-        {{ hours_between('states.closed_at', 'states.handed_to_wholesale_at') }}
+            {{ hours_between('states.closed_at', 'states.handed_to_wholesale_at') }}
     end as hours_to_handoff,
     {{ hours_between('states.created_at', 'states.as_of_end') }} as age_hours,
     states.as_of_end
 from states
-left join {{ ref('stg_employees') }} as employees on employees.employee_id = states.assignee_id
+left join {{ ref('stg_employees') }} as employees on states.assignee_id = employees.employee_id

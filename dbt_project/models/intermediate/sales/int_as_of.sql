@@ -18,6 +18,6 @@ select
     {%- if as_of %}
     max(cast('{{ as_of }}' as date)) as as_of_date
     {%- else %}
-    max(event_on) as as_of_date
+        max(event_on) as as_of_date
     {%- endif %}
 from event_dates

@@ -2,7 +2,9 @@
     the periods a dense mart reports, even those in which nothing happened. -#}
 
 with bounds as (
-    select min(events.occurred_on) as first_day, max(as_of.as_of_date) as as_of_date
+    select
+        min(events.occurred_on) as first_day,
+        max(as_of.as_of_date) as as_of_date
     from {{ ref('int_funnel_events') }} as events
     cross join {{ ref('int_as_of') }} as as_of
 ),
@@ -12,7 +14,8 @@ day_numbers as (
 ),
 
 days as (
-    select cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_day') }} as date) as day,
+    select
+        cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_day') }} as date) as day,
         bounds.as_of_date
     from bounds
     cross join day_numbers

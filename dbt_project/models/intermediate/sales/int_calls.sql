@@ -7,11 +7,12 @@
 with legs as (
     select
         stg_calls.*,
-        row_number() over (partition by linked_id order by started_at_utc, call_id) as leg_order,
+        row_number() over (partition by stg_calls.linked_id order by stg_calls.started_at_utc, stg_calls.call_id) as leg_order,
         row_number() over (
-            partition by linked_id
-            order by case when is_answered then 0 else 1 end, case when employee_id is null then 1 else 0 end,
-                started_at_utc, call_id
+            partition by stg_calls.linked_id
+            order by
+                case when stg_calls.is_answered then 0 else 1 end, case when stg_calls.employee_id is null then 1 else 0 end,
+                stg_calls.started_at_utc, stg_calls.call_id
         ) as answer_order
     from {{ ref('stg_calls') }} as stg_calls
 ),
@@ -34,7 +35,10 @@ calls as (
 ),
 
 phone_owners as (
-    select phone_key, min(client_id) as client_id, count(distinct client_id) as clients
+    select
+        phone_key,
+        min(client_id) as client_id,
+        count(distinct client_id) as clients
     from {{ ref('stg_client_phones') }}
     group by phone_key
 )
@@ -47,6 +51,11 @@ select
     cast({{ to_business_time('calls.started_at_utc') }} as date) as started_on,
     calls.direction,
     calls.employee_id,
+    calls.client_phone_key,
+    calls.disposition,
+    calls.is_answered,
+    calls.duration_s,
+    calls.outcome,
     coalesce(calls.client_id, case when phone_owners.clients = 1 then phone_owners.client_id end) as client_id,
     case
         when calls.client_id is not null then 'id'
@@ -54,11 +63,6 @@ select
         when phone_owners.clients > 1 then 'ambiguous_phone'
         when calls.client_phone_key is null then 'no_phone'
         else 'unknown_phone'
-    end as client_link,
-    calls.client_phone_key,
-    calls.disposition,
-    calls.is_answered,
-    calls.duration_s,
-    calls.outcome
+    end as client_link
 from calls
-left join phone_owners on phone_owners.phone_key = calls.client_phone_key
+left join phone_owners on calls.client_phone_key = phone_owners.phone_key

@@ -10,42 +10,90 @@ with outbound_calls as (
 ),
 
 call_events as (
-    select call_id as subject_id, 'dial' as event_type, client_id, employee_id, started_at as occurred_at,
-        started_on as occurred_on, cast(null as {{ dbt.type_string() }}) as loss_reason
+    select
+        call_id as subject_id,
+        'dial' as event_type,
+        client_id,
+        employee_id,
+        started_at as occurred_at,
+        started_on as occurred_on,
+        cast(null as {{ dbt.type_string() }}) as loss_reason
     from outbound_calls
     union all
-    select call_id, 'contact', client_id, employee_id, started_at, started_on, null
+    select
+        call_id,
+        'contact',
+        client_id,
+        employee_id,
+        started_at,
+        started_on,
+        null
     from outbound_calls
     where is_answered
     union all
-    select call_id, 'meeting_agreed', client_id, employee_id, started_at, started_on, null
+    select
+        call_id,
+        'meeting_agreed',
+        client_id,
+        employee_id,
+        started_at,
+        started_on,
+        null
     from outbound_calls
     where outcome = 'meeting_agreed'
 ),
 
 stage_events as (
-    select deal_id as subject_id, stage as event_type, client_id, employee_id, entered_at as occurred_at,
-        entered_on as occurred_on, loss_reason
+    select
+        deal_id as subject_id,
+        stage as event_type,
+        client_id,
+        employee_id,
+        entered_at as occurred_at,
+        entered_on as occurred_on,
+        loss_reason
     from {{ ref('stg_deal_stages') }}
     where is_dated
 ),
 
 lead_events as (
-    select lead_id as subject_id, 'lead_created' as event_type, client_id, assignee_id as employee_id,
-        created_at as occurred_at, created_on as occurred_on, cast(null as {{ dbt.type_string() }}) as loss_reason
+    select
+        lead_id as subject_id,
+        'lead_created' as event_type,
+        client_id,
+        assignee_id as employee_id,
+        created_at as occurred_at,
+        created_on as occurred_on,
+        cast(null as {{ dbt.type_string() }}) as loss_reason
     from {{ ref('stg_leads') }}
     union all
-    select lead_id, 'lead_converted', client_id, assignee_id, closed_at, closed_on, null
+    select
+        lead_id,
+        'lead_converted',
+        client_id,
+        assignee_id,
+        closed_at,
+        closed_on,
+        null
     from {{ ref('stg_leads') }}
     where status = 'converted' and closed_at is not null
 ),
 
 events as (
-    select 'call' as subject_type, call_events.* from call_events
+    select
+        'call' as subject_type,
+        call_events.*
+    from call_events
     union all
-    select 'deal' as subject_type, stage_events.* from stage_events
+    select
+        'deal' as subject_type,
+        stage_events.*
+    from stage_events
     union all
-    select 'lead' as subject_type, lead_events.* from lead_events
+    select
+        'lead' as subject_type,
+        lead_events.*
+    from lead_events
 )
 
 select

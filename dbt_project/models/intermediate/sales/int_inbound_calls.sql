@@ -11,34 +11,55 @@ with calls as (
 ),
 
 inbound as (
-    select * from calls where direction = 'inbound'
+    select * from calls
+    where direction = 'inbound'
 ),
 
 outbound as (
-    select call_id, client_id, client_phone_key, started_at, started_on from calls where direction = 'outbound'
+    select
+        call_id,
+        client_id,
+        client_phone_key,
+        started_at,
+        started_on
+    from calls
+    where direction = 'outbound'
 ),
 
 missed as (
-    select call_id, client_id, client_phone_key, started_at, {{ next_working_day('started_on') }} as callback_due_on
+    select
+        call_id,
+        client_id,
+        client_phone_key,
+        started_at,
+        {{ next_working_day('started_on') }} as callback_due_on
     from inbound
     where not is_answered
 ),
 
-{#- Two equality joins rather than one join on `a or b`: each can use a hash join. -#}
+{# Two equality joins rather than one join on `a or b`: each can use a hash join. -#}
 callbacks as (
-    select missed.call_id, outbound.started_at
+    select
+        missed.call_id,
+        outbound.started_at
     from missed
-    inner join outbound on outbound.client_id = missed.client_id
+    inner join outbound on missed.client_id = outbound.client_id
     where outbound.started_at > missed.started_at and outbound.started_on <= missed.callback_due_on
     union all
-    select missed.call_id, outbound.started_at
+    select
+        missed.call_id,
+        outbound.started_at
     from missed
-    inner join outbound on outbound.client_phone_key = missed.client_phone_key
+    inner join outbound on missed.client_phone_key = outbound.client_phone_key
     where outbound.started_at > missed.started_at and outbound.started_on <= missed.callback_due_on
 ),
 
 first_callbacks as (
-    select call_id, min(started_at) as called_back_at from callbacks group by call_id
+    select
+        call_id,
+        min(started_at) as called_back_at
+    from callbacks
+    group by call_id
 )
 
 select
@@ -50,9 +71,9 @@ select
     inbound.client_link,
     inbound.client_phone_key,
     inbound.is_answered,
-    not inbound.is_answered as is_missed,
     missed.callback_due_on,
     first_callbacks.called_back_at,
+    not inbound.is_answered as is_missed,
     case
         when inbound.is_answered then null
         when first_callbacks.called_back_at is not null then 'called_back'
@@ -61,5 +82,5 @@ select
     end as callback_status
 from inbound
 cross join {{ ref('int_as_of') }} as as_of
-left join missed on missed.call_id = inbound.call_id
-left join first_callbacks on first_callbacks.call_id = inbound.call_id
+left join missed on inbound.call_id = missed.call_id
+left join first_callbacks on inbound.call_id = first_callbacks.call_id

@@ -6,11 +6,13 @@ with processes as (
 ),
 
 inputs as (
-    select * from {{ ref('int_process_events') }} where event_role = 'input'
+    select * from {{ ref('int_process_events') }}
+    where event_role = 'input'
 ),
 
 results as (
-    select * from {{ ref('int_process_events') }} where event_role = 'result'
+    select * from {{ ref('int_process_events') }}
+    where event_role = 'result'
 ),
 
 first_results as (
@@ -19,12 +21,12 @@ first_results as (
         inputs.event_id,
         min(results.occurred_at) as result_at
     from inputs
-    inner join processes on processes.process = inputs.process
+    inner join processes on inputs.process = processes.process
     inner join results
-        on results.process = inputs.process
-        and results.subject_id = inputs.subject_id
-        and results.occurred_at >= inputs.occurred_at
-        and {{ hours_between('inputs.occurred_at', 'results.occurred_at') }} <= processes.window_days * 24
+        on inputs.process = results.process
+            and inputs.subject_id = results.subject_id
+            and inputs.occurred_at <= results.occurred_at
+            and {{ hours_between('inputs.occurred_at', 'results.occurred_at') }} <= processes.window_days * 24
     group by inputs.process, inputs.event_id
 )
 
@@ -40,5 +42,5 @@ select
     {{ hours_between('inputs.occurred_at', 'first_results.result_at') }} as hours_to_result
 from inputs
 left join first_results
-    on first_results.process = inputs.process
-    and first_results.event_id = inputs.event_id
+    on inputs.process = first_results.process
+        and inputs.event_id = first_results.event_id

@@ -10,12 +10,27 @@ events as (
 ),
 
 roles as (
-    select process, subject, attempt_event as event_type, 'attempt' as event_role from processes
+    select
+        process,
+        subject,
+        attempt_event as event_type,
+        'attempt' as event_role
+    from processes
     where attempt_event is not null
     union all
-    select process, subject, input_event, 'input' from processes
+    select
+        process,
+        subject,
+        input_event,
+        'input'
+    from processes
     union all
-    select process, subject, result_event, 'result' from processes
+    select
+        process,
+        subject,
+        result_event,
+        'result'
+    from processes
 )
 
 select
@@ -29,5 +44,5 @@ select
     events.occurred_on
 from roles
 inner join events
-    on events.event_type = roles.event_type
-    and events.subject_type = roles.subject
+    on roles.event_type = events.event_type
+        and roles.subject = events.subject_type

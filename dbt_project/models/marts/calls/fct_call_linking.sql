@@ -19,4 +19,4 @@ select
     {{ count_where("client_link = 'unknown_phone'") }} as unlinked_unknown_phone,
     {{ count_where("client_link = 'no_phone'") }} as unlinked_no_phone
 from calls
-group by 1, 2
+group by {{ dbt.date_trunc('month', 'started_on') }}, direction

@@ -17,5 +17,5 @@ select
     {{ count_where("inbound.callback_status = 'not_called_back'") }} as missed_not_called_back,
     {{ count_where("inbound.callback_status = 'awaiting_callback'") }} as missed_awaiting_callback
 from inbound
-left join {{ ref('stg_employees') }} as employees on employees.employee_id = inbound.employee_id
+left join {{ ref('stg_employees') }} as employees on inbound.employee_id = employees.employee_id
 group by inbound.started_on, coalesce(inbound.employee_id, 'unknown'), coalesce(employees.team, 'unknown')

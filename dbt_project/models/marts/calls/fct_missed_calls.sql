@@ -13,5 +13,5 @@ select
     {{ hours_between('inbound.started_at', 'inbound.called_back_at') }} as hours_to_callback,
     inbound.callback_status
 from {{ ref('int_inbound_calls') }} as inbound
-left join {{ ref('stg_employees') }} as employees on employees.employee_id = inbound.employee_id
+left join {{ ref('stg_employees') }} as employees on inbound.employee_id = employees.employee_id
 where inbound.is_missed

@@ -2,7 +2,8 @@
     currency, by the owner of the win. A won deal without a contract counts under currency `none`. -#}
 
 with wins as (
-    select * from {{ ref('int_deals') }} where outcome = 'won'
+    select * from {{ ref('int_deals') }}
+    where outcome = 'won'
 ),
 
 booked as (
@@ -11,18 +12,30 @@ booked as (
         wins.closed_on,
         wins.owner_id,
         wins.owner_team,
-        coalesce(contracts.currency, 'none') as currency,
-        contracts.amount
+        contracts.amount,
+        coalesce(contracts.currency, 'none') as currency
     from wins
-    left join {{ ref('stg_contracts') }} as contracts on contracts.deal_id = wins.deal_id
+    left join {{ ref('stg_contracts') }} as contracts on wins.deal_id = contracts.deal_id
 ),
 
 sliced as (
-    select 'all' as slice_type, 'all' as slice_value, booked.* from booked
+    select
+        'all' as slice_type,
+        'all' as slice_value,
+        booked.*
+    from booked
     union all
-    select 'team', coalesce(owner_team, 'unknown'), booked.* from booked
+    select
+        'team',
+        coalesce(owner_team, 'unknown'),
+        booked.*
+    from booked
     union all
-    select 'employee', coalesce(owner_id, 'unknown'), booked.* from booked
+    select
+        'employee',
+        coalesce(owner_id, 'unknown'),
+        booked.*
+    from booked
 ),
 
 in_periods as (

@@ -4,25 +4,43 @@
     when none closed in it); grain `all` (period_start NULL) covers all time, undated closes included. -#}
 
 with closed as (
-    select * from {{ ref('int_deals') }} where outcome in ('won', 'lost')
+    select * from {{ ref('int_deals') }}
+    where outcome in ('won', 'lost')
 ),
 
 sliced as (
-    select 'all' as slice_type, 'all' as slice_value, closed.* from closed
+    select
+        'all' as slice_type,
+        'all' as slice_value,
+        closed.*
+    from closed
     union all
-    select 'team', coalesce(owner_team, 'unknown'), closed.* from closed
+    select
+        'team',
+        coalesce(owner_team, 'unknown'),
+        closed.*
+    from closed
     union all
-    select 'employee', coalesce(owner_id, 'unknown'), closed.* from closed
+    select
+        'employee',
+        coalesce(owner_id, 'unknown'),
+        closed.*
+    from closed
 ),
 
 periods as (
     {{ calendar_periods() }}
     union all
-    select 'all', cast(null as date)
+    select
+        'all',
+        cast(null as date)
 ),
 
 slices as (
-    select distinct slice_type, slice_value from sliced
+    select distinct
+        slice_type,
+        slice_value
+    from sliced
 ),
 
 in_periods as (
@@ -56,7 +74,7 @@ select
 from periods
 cross join slices
 left join counted
-    on counted.period_grain = periods.period_grain
-    and {{ same_period_start('counted.period_start', 'periods.period_start') }}
-    and counted.slice_type = slices.slice_type
-    and counted.slice_value = slices.slice_value
+    on periods.period_grain = counted.period_grain
+        and {{ same_period_start('counted.period_start', 'periods.period_start') }}
+        and slices.slice_type = counted.slice_type
+        and slices.slice_value = counted.slice_value

@@ -11,6 +11,6 @@ select
     stays.entered_at,
     stays.age_hours
 from {{ ref('int_stage_stays') }} as stays
-left join {{ ref('stg_clients') }} as clients on clients.client_id = stays.client_id
-left join {{ ref('stg_employees') }} as employees on employees.employee_id = stays.employee_id
+left join {{ ref('stg_clients') }} as clients on stays.client_id = clients.client_id
+left join {{ ref('stg_employees') }} as employees on stays.employee_id = employees.employee_id
 where stays.is_open

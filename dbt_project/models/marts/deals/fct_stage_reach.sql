@@ -2,21 +2,26 @@
     entry), how many passed each stage of the chain, dated, undated or implied by a later stage. -#}
 
 with passages as (
-    select passages.*, deals.cohort_month
+    select
+        passages.*,
+        deals.cohort_month
     from {{ ref('int_deal_stage_passages') }} as passages
-    inner join {{ ref('int_deals') }} as deals on deals.deal_id = passages.deal_id
+    inner join {{ ref('int_deals') }} as deals on passages.deal_id = deals.deal_id
     where deals.cohort_month is not null
 ),
 
 cohorts as (
-    select cohort_month, count(*) as cohort_deals
+    select
+        cohort_month,
+        count(*) as cohort_deals
     from {{ ref('int_deals') }}
     where cohort_month is not null
     group by cohort_month
 ),
 
 chain as (
-    select * from {{ ref('stage_catalog') }} where not is_lost
+    select * from {{ ref('stage_catalog') }}
+    where not is_lost
 ),
 
 reached as (
@@ -38,4 +43,4 @@ select
     {{ safe_divide('coalesce(reached.deals, 0)', 'cohorts.cohort_deals') }} as reach_share
 from cohorts
 cross join chain
-left join reached on reached.cohort_month = cohorts.cohort_month and reached.stage = chain.stage
+left join reached on cohorts.cohort_month = reached.cohort_month and chain.stage = reached.stage

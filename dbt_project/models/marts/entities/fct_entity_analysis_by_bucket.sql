@@ -12,9 +12,17 @@ buckets as (
 ),
 
 bucketed as (
-    select 'survey' as bucket_scheme, identifier_bucket, analyses.* from analyses
+    select
+        'survey' as bucket_scheme,
+        analyses.identifier_bucket,
+        analyses.*
+    from analyses
     union all
-    select 'fine', identifier_bucket_fine, analyses.* from analyses
+    select
+        'fine',
+        analyses.identifier_bucket_fine,
+        analyses.*
+    from analyses
 )
 
 select
@@ -31,5 +39,5 @@ select
     avg(bucketed.age_days) as mean_open_age_days
 from buckets
 left join bucketed
-    on bucketed.bucket_scheme = buckets.bucket_scheme and bucketed.identifier_bucket = buckets.identifier_bucket
+    on buckets.bucket_scheme = bucketed.bucket_scheme and buckets.identifier_bucket = bucketed.identifier_bucket
 group by buckets.bucket_scheme, buckets.identifier_bucket, buckets.bucket_order, buckets.survey_mean_weeks

@@ -34,8 +34,8 @@ select
     per_entity.*,
     clients.client_name,
     clients.client_type,
-    case when problem_lists.problems is null then 'valid' else 'problems' end as verdict,
-    problem_lists.problems
+    problem_lists.problems,
+    case when problem_lists.problems is null then 'valid' else 'problems' end as verdict
 from per_entity
-left join problem_lists on problem_lists.client_id = per_entity.client_id
-left join {{ ref('stg_clients') }} as clients on clients.client_id = per_entity.client_id
+left join problem_lists on per_entity.client_id = problem_lists.client_id
+left join {{ ref('stg_clients') }} as clients on per_entity.client_id = clients.client_id

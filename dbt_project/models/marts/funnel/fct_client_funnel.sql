@@ -12,7 +12,9 @@ events as (
 ),
 
 first_contacts as (
-    select client_id, min(occurred_at) as first_contact_at
+    select
+        client_id,
+        min(occurred_at) as first_contact_at
     from events
     where event_type = 'contact'
     group by client_id
@@ -32,15 +34,18 @@ reached as (
         steps.step,
         cohorts.client_id
     from cohorts
-    inner join events on events.client_id = cohorts.client_id
-    inner join steps on steps.event_type = events.event_type
+    inner join events on cohorts.client_id = events.client_id
+    inner join steps on events.event_type = steps.event_type
     where events.occurred_at >= cohorts.first_contact_at
         and {{ hours_between('cohorts.first_contact_at', 'events.occurred_at') }}
-            <= {{ var('client_funnel_window_days') }} * 24
+        <= {{ var('client_funnel_window_days') }} * 24
 ),
 
 cohort_steps as (
-    select distinct cohorts.cohort_month, steps.step, steps.step_order
+    select distinct
+        cohorts.cohort_month,
+        steps.step,
+        steps.step_order
     from cohorts
     cross join steps
 ),
@@ -53,8 +58,8 @@ counted as (
         count(reached.client_id) as clients
     from cohort_steps
     left join reached
-        on reached.cohort_month = cohort_steps.cohort_month
-        and reached.step = cohort_steps.step
+        on cohort_steps.cohort_month = reached.cohort_month
+            and cohort_steps.step = reached.step
     group by cohort_steps.cohort_month, cohort_steps.step, cohort_steps.step_order
 )
 

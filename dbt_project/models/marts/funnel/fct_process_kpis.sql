@@ -5,9 +5,10 @@
     Every event counts in 24 (grain x slice) groups. Rather than copying each event 24 times and
     grouping the copies (that cost 34 s at 10M calls), each measure is grouped once with GROUPING SETS,
     over the rows it needs: counts over the events, participants over the events' distinct employees
-    and attributes (far fewer rows), percentiles over the converted inputs only. GROUPING SETS is SQL:1999 (DuckDB, Spark, Trino,
-    Postgres). Events whose team or segment is unknown count under `unknown`, so the slices of a type
-    add up to `all`; `region_tier` crosses two segments (`Moscow | A`) for the report's heatmap. -#}
+    and attributes (far fewer rows), percentiles over the converted inputs only. GROUPING SETS is
+    SQL:1999 (DuckDB, Spark, Trino, Postgres); `noqa: PRS` where it is used, as sqlfluff's DuckDB grammar
+    lacks it. Events whose team or segment is unknown count under `unknown`, so the slices of a type add
+    up to `all`; `region_tier` crosses two segments (`Moscow | A`) for the report's heatmap. -#}
 {%- set grains = {'day': 'occurred_on', 'week': 'week_start', 'month': 'month_start'} -%}
 {%- set slices = var('kpi_slices') -%}
 {%- set group_columns = ['process'] + grains.values() | list + slices -%}
@@ -22,7 +23,7 @@
 
 {#- The grouping set of a row is told by which of its columns are not NULL (a grouped-away column is). -#}
 {%- set labels -%}
-        case {% for grain, column in grains.items() %}when {{ column }} is not null then '{{ grain }}' {% endfor %}end
+    case {% for grain, column in grains.items() %}when {{ column }} is not null then '{{ grain }}' {% endfor %}end
             as period_grain,
         coalesce({{ grains.values() | join(', ') }}) as period_start,
         case {% for slice in slices %}when {{ slice }} is not null then '{{ slice }}' {% endfor %}else 'all' end
@@ -58,11 +59,11 @@ events as (
             as region_tier
     from {{ ref('int_process_events') }} as process_events
     left join {{ ref('int_process_cohorts') }} as cohorts
-        on cohorts.process = process_events.process
-        and cohorts.event_id = process_events.event_id
-        and process_events.event_role = 'input'
-    left join {{ ref('stg_employees') }} as employees on employees.employee_id = process_events.employee_id
-    left join {{ ref('stg_clients') }} as clients on clients.client_id = process_events.client_id
+        on process_events.process = cohorts.process
+            and process_events.event_id = cohorts.event_id
+            and process_events.event_role = 'input'
+    left join {{ ref('stg_employees') }} as employees on process_events.employee_id = employees.employee_id
+    left join {{ ref('stg_clients') }} as clients on process_events.client_id = clients.client_id
 ),
 
 counts as (
@@ -73,7 +74,7 @@ counts as (
         {{ count_where("event_role = 'result'") }} as results,
         {{ count_where("event_role = 'input' and is_converted") }} as cohort_conversions
     from events
-    group by {{ grouping_sets }}
+    group by {{ grouping_sets }}  -- noqa: PRS
 ),
 
 participants as (
@@ -83,7 +84,7 @@ participants as (
         from events
         where event_role in ('input', 'result') and employee_id is not null
     ) as pairs
-    group by {{ grouping_sets }}
+    group by {{ grouping_sets }}  -- noqa: PRS
 ),
 
 times as (
@@ -93,55 +94,87 @@ times as (
         {{ percentile('hours_to_result', 0.9) }} as p90_hours_to_result
     from events
     where event_role = 'input' and is_converted
-    group by {{ grouping_sets }}
+    group by {{ grouping_sets }}  -- noqa: PRS
 ),
 
 counted as (
-    select counts.*, {{ labels }} from counts
+    select
+        counts.*,
+        {{ labels }}
+    from counts
 ),
 
 participated as (
-    select participants.*, {{ labels }} from participants
+    select
+        participants.*,
+        {{ labels }}
+    from participants
 ),
 
 timed as (
-    select times.*, {{ labels }} from times
+    select
+        times.*,
+        {{ labels }}
+    from times
 ),
 
 periods as (
     select
         counted.*,
-        coalesce(participated.participants, 0) as participants,
         timed.median_hours_to_result,
         timed.p90_hours_to_result,
+        coalesce(participated.participants, 0) as participants,
         {{ period_end('counted.period_grain', 'counted.period_start') }} as period_end
     from counted
     left join participated
-        on participated.process = counted.process and participated.period_grain = counted.period_grain
-        and participated.period_start = counted.period_start and participated.slice_type = counted.slice_type
-        and participated.slice_value = counted.slice_value
+        on counted.process = participated.process and counted.period_grain = participated.period_grain
+            and counted.period_start = participated.period_start and counted.slice_type = participated.slice_type
+            and counted.slice_value = participated.slice_value
     left join timed
-        on timed.process = counted.process and timed.period_grain = counted.period_grain
-        and timed.period_start = counted.period_start and timed.slice_type = counted.slice_type
-        and timed.slice_value = counted.slice_value
+        on counted.process = timed.process and counted.period_grain = timed.period_grain
+            and counted.period_start = timed.period_start and counted.slice_type = timed.slice_type
+            and counted.slice_value = timed.slice_value
 ),
 
-{#- The roster of each process's role, as the slices it counts in (all, its team, itself). -#}
+{# The roster of each process's role, as the slices it counts in (all, its team, itself). -#}
 roster as (
-    select processes.process, employees.employee_id, employees.team, employees.hired_on, employees.left_on
+    select
+        processes.process,
+        employees.employee_id,
+        employees.team,
+        employees.hired_on,
+        employees.left_on
     from {{ ref('stg_employees') }} as employees
-    inner join processes on processes.participant_role = employees.role
+    inner join processes on employees.role = processes.participant_role
 ),
 
 roster_slices as (
-    select process, 'all' as slice_type, 'all' as slice_value, hired_on, left_on from roster
+    select
+        process,
+        'all' as slice_type,
+        'all' as slice_value,
+        hired_on,
+        left_on
+    from roster
     union all
-    select process, 'team', coalesce(team, 'unknown'), hired_on, left_on from roster
+    select
+        process,
+        'team',
+        coalesce(team, 'unknown'),
+        hired_on,
+        left_on
+    from roster
     union all
-    select process, 'employee', employee_id, hired_on, left_on from roster
+    select
+        process,
+        'employee',
+        employee_id,
+        hired_on,
+        left_on
+    from roster
 ),
 
-{#- FTE(P) = employed days in P of each employee with the role, summed, over the days in P. -#}
+{# FTE(P) = employed days in P of each employee with the role, summed, over the days in P. -#}
 fte as (
     select
         periods.process,
@@ -157,9 +190,9 @@ fte as (
         ) as employed_days
     from periods
     inner join roster_slices
-        on roster_slices.process = periods.process
-        and roster_slices.slice_type = periods.slice_type
-        and roster_slices.slice_value = periods.slice_value
+        on periods.process = roster_slices.process
+            and periods.slice_type = roster_slices.slice_type
+            and periods.slice_value = roster_slices.slice_value
     group by periods.process, periods.period_grain, periods.period_start, periods.slice_type, periods.slice_value
 ),
 
@@ -177,7 +210,7 @@ final as (
         {{ safe_divide('periods.cohort_conversions', 'periods.inputs') }} as cohort_share,
         processes.window_days as cohort_window_days,
         cast({{ dbt.dateadd('day', 'processes.window_days - 1', 'periods.period_end') }} as date)
-            > as_of.as_of_date as cohort_open,
+        > as_of.as_of_date as cohort_open,
         periods.participants,
         {{ safe_divide('periods.results', 'periods.participants') }} as productivity,
         {{ safe_divide('fte.employed_days', dbt.datediff('periods.period_start', 'periods.period_end', 'day')) }} as fte,
@@ -185,14 +218,14 @@ final as (
         periods.p90_hours_to_result,
         case when processes.attempt_event is not null then periods.attempts end as dials
     from periods
-    inner join processes on processes.process = periods.process
+    inner join processes on periods.process = processes.process
     cross join as_of
     left join fte
-        on fte.process = periods.process
-        and fte.period_grain = periods.period_grain
-        and fte.period_start = periods.period_start
-        and fte.slice_type = periods.slice_type
-        and fte.slice_value = periods.slice_value
+        on periods.process = fte.process
+            and periods.period_grain = fte.period_grain
+            and periods.period_start = fte.period_start
+            and periods.slice_type = fte.slice_type
+            and periods.slice_value = fte.slice_value
 )
 
 select

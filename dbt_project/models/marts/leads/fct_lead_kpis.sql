@@ -7,11 +7,23 @@ with leads as (
 ),
 
 sliced as (
-    select 'all' as slice_type, 'all' as slice_value, leads.* from leads
+    select
+        'all' as slice_type,
+        'all' as slice_value,
+        leads.*
+    from leads
     union all
-    select 'team', coalesce(team, 'unknown'), leads.* from leads
+    select
+        'team',
+        coalesce(team, 'unknown'),
+        leads.*
+    from leads
     union all
-    select 'employee', coalesce(assignee_id, 'unknown'), leads.* from leads
+    select
+        'employee',
+        coalesce(assignee_id, 'unknown'),
+        leads.*
+    from leads
 ),
 
 in_periods as (
@@ -29,7 +41,7 @@ select
     {{ count_where("outcome = 'converted'") }} as converted,
     {{ count_where("outcome = 'refused'") }} as refused,
     {%- for reason in var('lead_refusal_reasons') %}
-    {{ count_where("outcome = 'refused' and refusal_reason = '" ~ reason ~ "'") }} as refused_{{ reason }},
+        {{ count_where("outcome = 'refused' and refusal_reason = '" ~ reason ~ "'") }} as refused_{{ reason }},
     {%- endfor %}
     {{ count_where("outcome = 'open'") }} as still_open,
     {{ safe_divide(count_where("outcome = 'converted'"), 'count(*)') }} as conversion,

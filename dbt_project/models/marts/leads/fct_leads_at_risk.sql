@@ -7,13 +7,33 @@ with leads as (
 ),
 
 risks as (
-    select lead_id, 'unassigned' as risk, created_at as since from leads where is_unassigned
+    select
+        lead_id,
+        'unassigned' as risk,
+        created_at as since
+    from leads
+    where is_unassigned
     union all
-    select lead_id, 'never_contacted', assigned_at from leads where is_never_contacted
+    select
+        lead_id,
+        'never_contacted',
+        assigned_at
+    from leads
+    where is_never_contacted
     union all
-    select lead_id, 'no_callback_planned', last_touched_at from leads where has_no_open_callback
+    select
+        lead_id,
+        'no_callback_planned',
+        last_touched_at
+    from leads
+    where has_no_open_callback
     union all
-    select lead_id, 'callback_overdue', overdue_since from leads where has_overdue_callback
+    select
+        lead_id,
+        'callback_overdue',
+        overdue_since
+    from leads
+    where has_overdue_callback
 )
 
 select
@@ -27,4 +47,4 @@ select
     leads.source,
     leads.client_id
 from risks
-inner join leads on leads.lead_id = risks.lead_id
+inner join leads on risks.lead_id = leads.lead_id

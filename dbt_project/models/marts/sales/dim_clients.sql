@@ -30,26 +30,28 @@ with_recency as (
             as days_since_last_meeting
     from clients
     cross join {{ ref('int_as_of') }} as as_of
-    left join history on history.client_id = clients.client_id
+    left join history on clients.client_id = history.client_id
 )
 
 select
     with_recency.client_id,
     with_recency.client_name,
-    client_type,
-    region,
-    industry,
-    services,
-    equipment,
-    revenue_tier,
-    created_at,
-    first_contact_at,
-    last_meeting_at,
-    days_since_last_meeting,
+    with_recency.client_type,
+    with_recency.region,
+    with_recency.industry,
+    with_recency.services,
+    with_recency.equipment,
+    with_recency.revenue_tier,
+    with_recency.created_at,
+    with_recency.first_contact_at,
+    with_recency.last_meeting_at,
+    with_recency.days_since_last_meeting,
     bands.band as last_meeting_band,
-    deals
+    with_recency.deals
 from with_recency
 left join {{ ref('recency_bands') }} as bands
     on (with_recency.last_meeting_at is null and bands.min_days is null and bands.max_days is null)
-    or (with_recency.days_since_last_meeting >= bands.min_days
-        and (bands.max_days is null or with_recency.days_since_last_meeting <= bands.max_days))
+        or (
+            with_recency.days_since_last_meeting >= bands.min_days
+            and (bands.max_days is null or with_recency.days_since_last_meeting <= bands.max_days)
+        )

@@ -27,7 +27,7 @@ select
     contracts.currency
 from months
 inner join contracts
-    on (contracts.signed_on is null or contracts.signed_on <= months.reporting_date)
-    and contracts.ends_on > months.reporting_date
-    and contracts.ends_on <= cast({{ dbt.dateadd('day', var('contract_horizon_days'), 'months.reporting_date') }} as date)
-left join {{ ref('stg_clients') }} as clients on clients.client_id = contracts.client_id
+    on (contracts.signed_on is null or months.reporting_date >= contracts.signed_on)
+        and months.reporting_date < contracts.ends_on
+        and contracts.ends_on <= cast({{ dbt.dateadd('day', var('contract_horizon_days'), 'months.reporting_date') }} as date)
+left join {{ ref('stg_clients') }} as clients on contracts.client_id = clients.client_id

@@ -6,7 +6,8 @@ with stages as (
 ),
 
 losses as (
-    select * from stages where is_lost and is_dated
+    select * from stages
+    where is_lost and is_dated
 ),
 
 stages_before_loss as (
@@ -16,14 +17,15 @@ stages_before_loss as (
         earlier.stage_order,
         row_number() over (
             partition by losses.deal_stage_id
-            order by case when earlier.is_dated then 0 else 1 end, earlier.entered_at desc,
+            order by
+                case when earlier.is_dated then 0 else 1 end, earlier.entered_at desc,
                 earlier.stage_order desc
         ) as recency_rank
     from losses
     inner join stages as earlier
-        on earlier.deal_id = losses.deal_id
-        and (earlier.entered_at <= losses.entered_at or not earlier.is_dated)
-        and not earlier.is_lost
+        on losses.deal_id = earlier.deal_id
+            and (losses.entered_at >= earlier.entered_at or not earlier.is_dated)
+            and not earlier.is_lost
 )
 
 select
@@ -34,13 +36,13 @@ select
     losses.entered_at as lost_at,
     losses.entered_on as lost_on,
     losses.loss_reason,
-    coalesce(last_stage.stage, 'none') as last_stage_before_loss,
     last_stage.stage_order as last_stage_order,
+    coalesce(last_stage.stage, 'none') as last_stage_before_loss,
     losses.loss_reason in ({{ "'" ~ var('wholesale_loss_reasons') | join("', '") ~ "'" }}) as is_wholesale_handoff
 from losses
 cross join {{ ref('int_as_of') }} as as_of
 left join stages_before_loss as last_stage
-    on last_stage.deal_stage_id = losses.deal_stage_id
-    and last_stage.recency_rank = 1
-left join {{ ref('stg_employees') }} as employees on employees.employee_id = losses.employee_id
+    on losses.deal_stage_id = last_stage.deal_stage_id
+        and last_stage.recency_rank = 1
+left join {{ ref('stg_employees') }} as employees on losses.employee_id = employees.employee_id
 where losses.entered_on <= as_of.as_of_date

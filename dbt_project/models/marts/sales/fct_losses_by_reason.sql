@@ -17,4 +17,9 @@ select
     count(*) as losses
 from losses
 cross join grains
-group by 1, 2, 3, 4, 5
+group by
+    grains.period_grain,
+    {{ period_start('grains.period_grain', 'losses.lost_on') }},
+    losses.loss_reason,
+    losses.last_stage_before_loss,
+    losses.is_wholesale_handoff

@@ -6,7 +6,11 @@ with calls as (
 ),
 
 phones as (
-    select raw_value, phone_key from {{ source('raw', 'phone_numbers') }} where part = 1
+    select
+        raw_value,
+        phone_key
+    from {{ source('raw', 'phone_numbers') }}
+    where part = 1
 )
 
 select
@@ -24,4 +28,4 @@ select
     calls.duration_s,
     calls.outcome
 from calls
-left join phones on phones.raw_value = calls.client_phone
+left join phones on calls.client_phone = phones.raw_value

@@ -9,5 +9,5 @@ select distinct
     clients.client_id,
     phones.phone_key
 from clients
-inner join {{ source('raw', 'phone_numbers') }} as phones on phones.raw_value = clients.phone
+inner join {{ source('raw', 'phone_numbers') }} as phones on clients.phone = phones.raw_value
 where phones.phone_key is not null

@@ -28,4 +28,4 @@ select
     deal_stages.employee_id,
     case when catalog.is_lost then coalesce(deal_stages.loss_reason, 'unspecified') end as loss_reason
 from deal_stages
-inner join catalog on catalog.stage = deal_stages.stage
+inner join catalog on deal_stages.stage = catalog.stage
