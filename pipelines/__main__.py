@@ -33,7 +33,7 @@ def _mappings(sources: tuple[Path, ...]):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.runner import failed_checks, rejected_files, run_refresh
+    from pipelines.runner import built_nothing, failed_checks, rejected_files, run_refresh
     from pipelines.settings import Settings
 
     try:
@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     quiet = args.log_level in ("WARNING", "ERROR")
     with log.open("w") as out, contextlib.redirect_stdout(out if quiet else sys.stdout):
         result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only,
-                             timings=args.timings)
+                             timings=args.timings, rebuild=args.rebuild)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result):
         print(f"check failed: {check}")
@@ -70,6 +70,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"run {result.run_id} failed after {elapsed:.1f} s", file=sys.stderr)
         return 1
     _print_summary(settings.warehouse)
+    if built_nothing(result):
+        print("nothing new since the last build: every mart and the report stand as they were (--rebuild "
+              "builds them all the same)")
     print(f"run {result.run_id} succeeded in {elapsed:.1f} s; warehouse: {settings.warehouse}; dbt's log: {log}")
     return 0
 
@@ -130,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"country of phone numbers written without a country code (default {DEFAULT_PHONE_REGION})")
     run.add_argument("--entities-only", action="store_true",
                      help="refresh only entity identifiers and analyses (what the sensor does for such files)")
+    run.add_argument("--rebuild", action="store_true",
+                     help="build every asset even when nothing is new since the last build")
     run.add_argument("--timings", type=Path, help="write each step's start and end to this JSON file (benchmarks)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")

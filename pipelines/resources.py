@@ -49,6 +49,10 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
+    def build_settings(self) -> dict[str, str | None]:
+        """The settings the marts depend on (part of the build fingerprint)."""
+        return {"business_tz": self.business_tz, "as_of_date": self.as_of_date, "phone_region": self.phone_region}
+
     def dbt_env(self) -> dict[str, str]:
         """What dbt reads from the environment (profiles.yml and the vars of dbt_project.yml)."""
         return {"SALESFUNNEL_WAREHOUSE": self.path, "SALESFUNNEL_TZ": self.business_tz,

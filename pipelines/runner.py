@@ -15,12 +15,16 @@ from pipelines.settings import Settings
 
 
 def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None, log_level: str = "DEBUG",
-                entities_only: bool = False, timings: Path | None = None) -> dg.ExecuteInProcessResult:
+                entities_only: bool = False, timings: Path | None = None,
+                rebuild: bool = False) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check (or, with entities_only, what the sensor runs when
-    only entity files land). With no instance, the one of DAGSTER_HOME if set (so the runs show in the
-    UI), else an ephemeral one. `timings`: a JSON file to write each step's start and end to."""
+    only entity files land); when nothing is new since the last build, nothing (unless `rebuild`).
+    With no instance, the one of DAGSTER_HOME if set (so the runs show in the UI), else an ephemeral
+    one. `timings`: a JSON file to write each step's start and end to."""
     job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
-    options = {"raise_on_error": False, "run_config": {"loggers": {"console": {"config": {"log_level": log_level}}}},
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
+                  "ops": {"ingest_landing": {"config": {"rebuild": rebuild}}}}
+    options = {"raise_on_error": False, "run_config": run_config,
                "asset_selection": entity_asset_keys() if entities_only else None}
 
     def run(on: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -47,6 +51,11 @@ def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict[st
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in steps:
             steps[event.step_key]["end"] = entry.timestamp
     return steps
+
+
+def built_nothing(result: dg.ExecuteInProcessResult) -> bool:
+    """The run found nothing new since the last build: it materialised no asset."""
+    return result.success and not result.get_asset_materialization_events()
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import dagster as dg
 import duckdb
 
 from pipelines.definitions import defs
-from pipelines.runner import failed_checks, run_refresh
+from pipelines.runner import built_nothing, failed_checks, run_refresh
 from pipelines.settings import Settings
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
@@ -78,3 +79,32 @@ def test_broken_file_loads_good_rows_and_the_run_warns(tmp_path):
         assert con.execute("SELECT dials, inputs FROM marts.fct_process_kpis WHERE process = 'client_search' "
                            "AND period_grain = 'month' AND period_start = DATE '2026-04-01' "
                            "AND slice_type = 'all'").fetchall() == [(2, 2)]
+
+
+def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = run_refresh(settings, instance=instance)
+        assert first.success and not built_nothing(first)
+        built = snapshot(settings.warehouse)
+        again = run_refresh(settings, instance=instance)
+        assert built_nothing(again)
+        skipped = {e.step_key for e in again.all_events if e.event_type_value == "STEP_SKIPPED"}
+        assert {"dbt_models", "dbt_entity_marts", "reports__management_report"} <= skipped
+        assert snapshot(settings.warehouse) == built
+        # On demand, everything is built all the same, to the same marts.
+        rebuilt = run_refresh(settings, instance=instance, rebuild=True)
+        assert len(rebuilt.get_asset_materialization_events()) == len(first.get_asset_materialization_events())
+        assert snapshot(settings.warehouse) == built
+        # Another as-of date is another build.
+        other_day = Settings(landing=landing, warehouse=settings.warehouse, as_of=date(2026, 4, 30))
+        assert not built_nothing(run_refresh(other_day, instance=instance))
+        assert snapshot(settings.warehouse) != built
+        # A file with new rows is another build.
+        (landing / "calls__late.csv").write_text(
+            "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
+            "K900,2026-04-10T10:00:00+03:00,outbound,E1,C16,+7,ANSWERED,60,refused\n")
+        assert not built_nothing(run_refresh(settings, instance=instance))
+        assert built_nothing(run_refresh(settings, instance=instance))

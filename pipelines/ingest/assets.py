@@ -3,13 +3,19 @@ canonical table (`raw/<table>`, the keys dagster-dbt gives the dbt sources) plus
 
 A bad file never fails the step: it is rejected with its reason in the ledger, and the ledger's
 `no_rejected_files` check (WARN) shows it; every other file loads and every mart is built.
+
+When the whole ingestion runs and finds nothing that would change a mart (pipelines/build_state.py), it
+yields nothing and Dagster skips every step after it: the marts of the last build stand. The `rebuild`
+setting (UI launchpad, or `python -m pipelines run --rebuild`) builds everything all the same.
 """
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
+from pipelines.build_state import fingerprint, last_build
 from pipelines.canonical import TABLES
 from pipelines.ingest.loader import FileLoad, LandingReport, load_landing
 from pipelines.resources import WarehouseResource
@@ -89,6 +95,11 @@ def _ledger_results(report: LandingReport) -> Iterator:
                                   [{"file": f.file_name, "reason": f.reason} for f in rejected])})
 
 
+class IngestConfig(dg.Config):
+    rebuild: bool = Field(default=False, description="Build every asset even if nothing is new since the last "
+                                                     "build (e.g. after a change outside this repository).")
+
+
 @dg.multi_asset(
     name="ingest_landing",
     specs=[
@@ -117,7 +128,7 @@ def _ledger_results(report: LandingReport) -> Iterator:
     ],
     can_subset=True,
 )
-def ingest_landing(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource):
     selected = {k.path[1] for k in context.selected_asset_keys if k != LEDGER_KEY}
     tables = None if selected == set(TABLES) else selected
     with warehouse.connect() as con:
@@ -127,10 +138,24 @@ def ingest_landing(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             context.log.warning(f"rejected {load.file_name}: {load.reason}")
         if not landing_has_files(warehouse.landing):
             context.log.warning(f"no files in {warehouse.landing}")
+        if not config.rebuild and _nothing_new(context, con, warehouse):
+            return
         for table in sorted(selected):
             yield from _table_results(con, table, report.for_table(table), warehouse.landing)
     if LEDGER_KEY in context.selected_asset_keys:
         yield from _ledger_results(report)
+
+
+def _nothing_new(context: dg.AssetExecutionContext, con, warehouse: WarehouseResource) -> bool:
+    """The whole ingestion ran and what the assets are built from is what the last build used."""
+    if set(context.selected_asset_keys) != set(context.assets_def.keys):
+        return False
+    last = last_build(con)
+    if last is None or last[0] != fingerprint(con, warehouse.build_settings()):
+        return False
+    context.log.info(f"nothing new since the build of run {last[1]}: its marts stand, every later step is "
+                     "skipped (rebuild: true builds them all the same)")
+    return True
 
 
 def landing_has_files(landing: Path) -> bool:

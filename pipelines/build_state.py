@@ -1,0 +1,77 @@
+"""What the published assets were last built from, so that a run finding nothing new rebuilds nothing.
+
+Every asset downstream of ingestion is a function of three things: the data loaded so far (the ledger),
+the run's settings (time zone, as-of date, phone region) and the code and configuration that turn data
+into marts (the dbt project, the Python packages, the expectation thresholds, the report settings, the
+library versions). Their fingerprint is recorded when a run has built everything; a later run whose
+fingerprint is the same would rebuild the same marts, so its ingestion step yields nothing and Dagster
+skips every step after it. Anything new (a file with new rows, a changed mapping, seed or model, another
+as-of date) changes the fingerprint and the run builds as usual; `rebuild` forces a build regardless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import REPO_ROOT
+
+STATE_TABLE = "raw._build_state"
+# The code and configuration the marts depend on (dbt's target/ and logs/ are outputs, not inputs).
+CODE_FOLDERS = ("pipelines", "expectations", "dashboards", "sources", "dbt_project/models",
+                "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests")
+CODE_FILES = ("dbt_project/dbt_project.yml", "dbt_project/profiles.yml")
+CONFIG_ENV = ("SALESFUNNEL_EXPECTATIONS", "SALESFUNNEL_REPORT_CONFIG")  # settings files kept outside
+LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "plotly", "python-stdnum", "phonenumbers")
+
+
+def _code_digest() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    files = [REPO_ROOT / f for f in CODE_FILES]
+    for folder in CODE_FOLDERS:
+        files += sorted(p for p in (REPO_ROOT / folder).rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    files += [Path(os.environ[name]) for name in CONFIG_ENV if os.environ.get(name)]
+    for path in files:
+        digest.update(str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path).encode())
+        digest.update(path.read_bytes() if path.exists() else b"<absent>")
+    return digest.hexdigest()
+
+
+def _data_state(con: duckdb.DuckDBPyConnection) -> list:
+    """The loaded data, by the ledger: loads that changed a raw table or the quarantine, and the files
+    rejected as they stand (a rejected file retried unchanged changes nothing)."""
+    loaded = con.execute("""
+        SELECT count(*), coalesce(max(load_id), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
+        FROM raw._load_ledger WHERE status = 'loaded'""").fetchone()
+    rejected = con.execute("""
+        SELECT file_name FROM (SELECT file_name, arg_max(status, load_id) AS last_status
+                               FROM raw._load_ledger GROUP BY file_name)
+        WHERE last_status = 'rejected' ORDER BY file_name""").fetchall()
+    return [list(loaded), [name for (name,) in rejected]]
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, settings: dict[str, str | None]) -> str:
+    """The fingerprint of what the assets would be built from now; settings: the run's, by name."""
+    state = {"data": _data_state(con), "settings": settings, "code": _code_digest(),
+             "libraries": {name: metadata.version(name) for name in LIBRARIES}}
+    return hashlib.blake2b(json.dumps(state, sort_keys=True, default=str).encode(), digest_size=16).hexdigest()
+
+
+def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(fingerprint, run id) of the last run that built everything, if any."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_schema = 'raw' AND table_name = '_build_state'").fetchone()[0]:
+        return None
+    return con.execute(f"SELECT fingerprint, run_id FROM {STATE_TABLE} ORDER BY built_at DESC LIMIT 1").fetchone()
+
+
+def record_build(con: duckdb.DuckDBPyConnection, value: str, run_id: str) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} "
+                "(fingerprint VARCHAR, run_id VARCHAR, built_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {STATE_TABLE} VALUES (?, ?, now())", [value, run_id])

@@ -1,0 +1,63 @@
+"""The build fingerprint: what the marts are built from. Unit tests on a small ledger."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.build_state import fingerprint, last_build, record_build
+
+SETTINGS = {"business_tz": "Europe/Moscow", "as_of_date": None, "phone_region": "RU"}
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw._load_ledger (load_id BIGINT, file_name VARCHAR, status VARCHAR, "
+                "rows_loaded BIGINT, rows_quarantined BIGINT)")
+    con.execute("INSERT INTO raw._load_ledger VALUES (1, 'calls.csv', 'loaded', 10, 0), "
+                "(2, 'broken.csv', 'rejected', 0, 0)")
+    return con
+
+
+def test_recorded_build_is_the_last(con):
+    assert last_build(con) is None
+    record_build(con, "a", "run1")
+    record_build(con, "b", "run2")
+    assert last_build(con) == ("b", "run2")
+
+
+def test_the_same_state_gives_the_same_fingerprint(con):
+    assert fingerprint(con, SETTINGS) == fingerprint(con, dict(SETTINGS))
+
+
+def test_a_rejected_file_retried_unchanged_changes_nothing(con):
+    before = fingerprint(con, SETTINGS)
+    con.execute("INSERT INTO raw._load_ledger VALUES (3, 'broken.csv', 'rejected', 0, 0)")
+    assert fingerprint(con, SETTINGS) == before
+
+
+@pytest.mark.parametrize("change", [
+    "INSERT INTO raw._load_ledger VALUES (3, 'calls__more.csv', 'loaded', 5, 0)",
+    "INSERT INTO raw._load_ledger VALUES (3, 'calls__bad_rows.csv', 'loaded', 0, 2)",
+    "INSERT INTO raw._load_ledger VALUES (3, 'broken.csv', 'loaded', 4, 0)",
+    "INSERT INTO raw._load_ledger VALUES (3, 'empty.csv', 'rejected', 0, 0)",
+])
+def test_new_data_or_a_newly_rejected_file_changes_it(con, change):
+    before = fingerprint(con, SETTINGS)
+    con.execute(change)
+    assert fingerprint(con, SETTINGS) != before
+
+
+def test_settings_and_outside_configuration_change_it(con, tmp_path, monkeypatch):
+    before = fingerprint(con, SETTINGS)
+    assert fingerprint(con, {**SETTINGS, "as_of_date": "2026-05-31"}) != before
+    assert fingerprint(con, {**SETTINGS, "business_tz": "Asia/Yekaterinburg"}) != before
+    report_config = tmp_path / "report.yml"
+    report_config.write_text("language: ru\n")
+    monkeypatch.setenv("SALESFUNNEL_REPORT_CONFIG", str(report_config))
+    with_config = fingerprint(con, SETTINGS)
+    assert with_config != before
+    report_config.write_text("language: en\n")
+    assert fingerprint(con, SETTINGS) != with_config
