@@ -3,7 +3,8 @@ pipeline in its own process (ingest -> validation -> dbt -> checks -> report) an
 peak memory per stage and in all; then the two baselines on the same files: the floor (one hand-written
 DuckDB script, benchmarks/floor.sql) and pandas (benchmarks/pandas_baseline.py). All three must agree
 on the month-grain process KPIs (slices all, team, employee) and the client funnel before the ratios
-are printed. Then a rerun with nothing new (the fixed cost) and a new entity's verdict.
+are printed. Then a rerun with nothing new (the fixed cost), a new entity's verdict and a run with one
+new day of calls.
 
 Speed and memory are measured here, never in timed unit tests.
 """
@@ -95,6 +96,31 @@ def stage_table(timings: dict, run: Measured) -> list[tuple[str, float, float]]:
     return rows
 
 
+def add_next_day_of_calls(landing: Path) -> int:
+    """A new day of calls, as a nightly run receives it: the last full day's calls again, one day later,
+    with new ids (calls__next_day.csv). Returns the number of calls."""
+    with duckdb.connect() as con:
+        con.execute(f"""
+            CREATE TABLE calls AS
+            SELECT * FROM read_csv({str(landing / 'calls.csv')!r}, all_varchar = true)
+            WHERE try_cast(left(started_at, 10) AS date) IS NOT NULL""")  # the demo plants broken rows
+        con.execute("""
+            CREATE TABLE last_day AS
+            SELECT * FROM calls WHERE left(started_at, 10) = (
+                -- the last full working day (the demo's last dates hold a few stray calls)
+                WITH days AS (SELECT left(started_at, 10) AS day, count(*) AS n FROM calls GROUP BY 1)
+                SELECT max(day) FROM days WHERE n >= (SELECT median(n) / 2 FROM days))""")
+        con.execute(f"""
+            COPY (SELECT * REPLACE (
+                      'N' || call_id AS call_id,
+                      strftime(cast(left(started_at, 10) AS date) + 1, '%Y-%m-%d') || substr(started_at, 11)
+                          AS started_at,
+                      CASE WHEN linked_id IS NOT NULL THEN 'N' || linked_id END AS linked_id)
+                  FROM last_day)
+            TO {str(landing / 'calls__next_day.csv')!r} (HEADER)""")
+        return con.execute("SELECT count(*) FROM last_day").fetchone()[0]
+
+
 def _marts(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kpis = con.sql("SELECT * FROM marts.fct_process_kpis WHERE period_grain = 'month' "
@@ -178,6 +204,9 @@ def main() -> int:
         "C000001,INN,7707083893,registry,2026-10-30\nC000001,OGRN,1027700132195,registry,2026-10-30\n")
     verdict = measure([*run_cmd[:-2], "--entities-only"])
     (landing / "entity_identifiers__new_entity.csv").unlink()
+    new_day_calls = add_next_day_of_calls(landing)
+    new_day = measure(run_cmd)
+    (landing / "calls__next_day.csv").unlink()
 
     print(f"\nScale {args.scale:g} ({sum(p.stat().st_size for p in landing.iterdir() if p.is_file()) / 2**20:,.0f} MB "
           f"of CSV; generated in {generate_s:.1f} s), {os.cpu_count()} cores\n")
@@ -187,6 +216,7 @@ def main() -> int:
     print(f"{'full run (process, wall)':<42} {full.seconds:>8.1f} {full.peak_mb:>8,.0f}")
     print(f"{'rerun, nothing new':<42} {rerun.seconds:>8.1f} {rerun.peak_mb:>8,.0f}")
     print(f"{'new entity verdict (entity-only run)':<42} {verdict.seconds:>8.1f} {verdict.peak_mb:>8,.0f}")
+    print(f"{f'one new day ({new_day_calls:,} calls)':<42} {new_day.seconds:>8.1f} {new_day.peak_mb:>8,.0f}")
     print(f"{'floor (DuckDB script)':<42} {floor.seconds:>8.1f} {floor.peak_mb:>8,.0f}")
     if pandas_run:
         print(f"{'pandas baseline':<42} {pandas_run.seconds:>8.1f} {pandas_run.peak_mb:>8,.0f}")
@@ -198,7 +228,9 @@ def main() -> int:
     print(f"rerun: {rerun.seconds:.1f} s in all, of which {rerun_work:.1f} s in the steps")
     (folder / "result.json").write_text(json.dumps({
         "scale": args.scale, "stages": stages, "full_s": full.seconds, "full_peak_mb": full.peak_mb,
-        "rerun_s": rerun.seconds, "verdict_s": verdict.seconds, "floor_s": floor.seconds,
+        "rerun_s": rerun.seconds, "verdict_s": verdict.seconds,
+        "new_day_s": new_day.seconds, "new_day_peak_mb": new_day.peak_mb, "new_day_calls": new_day_calls,
+        "floor_s": floor.seconds,
         "floor_peak_mb": floor.peak_mb, "pandas_s": pandas_run.seconds if pandas_run else None,
         "pandas_peak_mb": pandas_run.peak_mb if pandas_run else None, "problems": problems}, indent=1))
     return 1 if any(problems.values()) else 0
