@@ -83,8 +83,8 @@ def stage_table(timings: dict, run: Measured) -> list[tuple[str, float, float]]:
     startup_peak = max((mb for t, mb in run.samples if t < first_step), default=0.0)
     rows.append(("start-up (Python, Dagster, definitions)", first_step - run.samples[0][0], startup_peak))
     groups = {"ingest": ["ingest_landing", "raw__phone_numbers"], "validation": ["validation__identifier_formats"],
-              "dbt models": ["dbt_models"], "checks (Great Expectations)": ["identifier_expectations",
-                                                                            "analysis_expectations"],
+              "dbt models": ["dbt_models"], "checks (Great Expectations)": ["quality__expectation_results",
+                                                                            "quality__identifier_quality_history"],
               "dbt entity marts": ["dbt_entity_marts"], "report": ["reports__management_report"]}
     for stage, steps in groups.items():
         spans = [timings["steps"][s] for s in steps if s in timings["steps"]]
