@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.definitions import defs
 from pipelines.runner import built_nothing, failed_checks, run_refresh
+from pipelines.schedules import entity_asset_keys
 from pipelines.settings import Settings
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
@@ -108,3 +109,27 @@ def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path)
             "K900,2026-04-10T10:00:00+03:00,outbound,E1,C16,+7,ANSWERED,60,refused\n")
         assert not built_nothing(run_refresh(settings, instance=instance))
         assert built_nothing(run_refresh(settings, instance=instance))
+
+
+def test_a_new_entity_file_is_judged_by_an_entity_only_run(tmp_path):
+    """What the sensor starts when only identifiers land: the entity assets and nothing else, the new
+    observation in the verdict, the sales marts as they were."""
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_refresh(settings, instance=instance).success
+        sales = snapshot(settings.warehouse)
+        (landing / "entity_identifiers__new.csv").write_text(
+            "client_id,id_type,id_value,source,observed_at\nC02,INN,7736050003,registry,2026-05-30\n")
+        judged = run_refresh(settings, instance=instance, entities_only=True)
+        assert judged.success
+        materialised = {e.asset_key for e in judged.get_asset_materialization_events()}
+        assert materialised == set(entity_asset_keys())
+        assert snapshot(settings.warehouse) == sales
+        # The report reads the entity marts too: the next complete run builds, the one after it not.
+        assert not built_nothing(run_refresh(settings, instance=instance))
+        assert built_nothing(run_refresh(settings, instance=instance))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("SELECT last_observed_at::date FROM marts.fct_entity_identifier_verdicts "
+                           "WHERE client_id = 'C02'").fetchall() == [(date(2026, 5, 30),)]

@@ -4,8 +4,9 @@ canonical table (`raw/<table>`, the keys dagster-dbt gives the dbt sources) plus
 A bad file never fails the step: it is rejected with its reason in the ledger, and the ledger's
 `no_rejected_files` check (WARN) shows it; every other file loads and every mart is built.
 
-When the whole ingestion runs and finds nothing that would change a mart (pipelines/build_state.py), it
-yields nothing and Dagster skips every step after it: the marts of the last build stand. The `rebuild`
+When ingestion finds nothing that would change a mart since the last complete build
+(pipelines/build_state.py), it yields nothing and Dagster skips every step after it: the marts of that
+build stand. The `rebuild`
 setting (UI launchpad, or `python -m pipelines run --rebuild`) builds everything all the same.
 """
 
@@ -147,9 +148,8 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
 
 
 def _nothing_new(context: dg.AssetExecutionContext, con, warehouse: WarehouseResource) -> bool:
-    """The whole ingestion ran and what the assets are built from is what the last build used."""
-    if set(context.selected_asset_keys) != set(context.assets_def.keys):
-        return False
+    """What the assets are built from (all loaded data, not only this run's tables) is what the last
+    complete build used: whatever this run selected, it would rebuild the same."""
     last = last_build(con)
     if last is None or last[0] != fingerprint(con, warehouse.build_settings()):
         return False
