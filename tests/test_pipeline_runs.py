@@ -24,6 +24,12 @@ def snapshot(warehouse) -> dict[str, list]:
         return {t: sorted(map(repr, con.execute(f"SELECT * FROM marts.{t}").fetchall())) for t in MART_TABLES}
 
 
+def worked_copy(tmp_path) -> Settings:
+    """The worked example copied to a landing folder of its own (tests add files to it), its warehouse."""
+    shutil.copytree(WORKED_EXAMPLE, tmp_path / "landing")
+    return Settings(landing=tmp_path / "landing", warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+
+
 def test_every_asset_materialised_and_only_the_planted_defects_fail_checks(worked_run):
     materialised = {e.asset_key.to_user_string() for e in worked_run.get_asset_materialization_events()}
     assert {"raw/calls", "staging/stg_calls", "marts/fct_process_kpis", "marts/fct_client_funnel"} <= materialised
@@ -43,9 +49,8 @@ def test_ingestion_metadata_shows_the_row_accounting(worked_run):
 
 
 def test_rerun_and_resent_files_leave_every_mart_unchanged(tmp_path):
-    landing = tmp_path / "landing"
-    shutil.copytree(WORKED_EXAMPLE, landing)
-    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+    settings = worked_copy(tmp_path)
+    landing = settings.landing
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_refresh(settings, instance=instance).success
         first = snapshot(settings.warehouse)
@@ -63,13 +68,11 @@ def test_rerun_and_resent_files_leave_every_mart_unchanged(tmp_path):
 
 
 def test_broken_file_loads_good_rows_and_the_run_warns(tmp_path):
-    landing = tmp_path / "landing"
-    shutil.copytree(WORKED_EXAMPLE, landing)
-    with (landing / "calls__late.csv").open("w") as fh:
+    settings = worked_copy(tmp_path)
+    with (settings.landing / "calls__late.csv").open("w") as fh:
         fh.write("call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
                  "K900,2026-04-10T10:00:00+03:00,outbound,E1,C16,+7,ANSWERED,60,refused\n"
                  "K901,not a time,outbound,E1,C16,+7,ANSWERED,60,refused\n")
-    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_refresh(settings, instance=instance)
     assert result.success
@@ -83,9 +86,8 @@ def test_broken_file_loads_good_rows_and_the_run_warns(tmp_path):
 
 
 def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path):
-    landing = tmp_path / "landing"
-    shutil.copytree(WORKED_EXAMPLE, landing)
-    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+    settings = worked_copy(tmp_path)
+    landing = settings.landing
     with dg.DagsterInstance.ephemeral() as instance:
         first = run_refresh(settings, instance=instance)
         assert first.success and not built_nothing(first)
@@ -114,9 +116,8 @@ def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path)
 def test_a_new_entity_file_is_judged_by_an_entity_only_run(tmp_path):
     """What the sensor starts when only identifiers land: the entity assets and nothing else, the new
     observation in the verdict, the sales marts as they were."""
-    landing = tmp_path / "landing"
-    shutil.copytree(WORKED_EXAMPLE, landing)
-    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=WORKED_AS_OF)
+    settings = worked_copy(tmp_path)
+    landing = settings.landing
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_refresh(settings, instance=instance).success
         sales = snapshot(settings.warehouse)
