@@ -33,3 +33,21 @@
 {% macro count_where(condition) -%}
     cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
 {%- endmacro %}
+
+{#- One scope of int_identifier_quality (scope_type 'source' or 'id_type') as its own mart, the scope's
+    value named after it: the by-source and by-type marts are this one projection. -#}
+{% macro identifier_quality_for(scope_type) -%}
+select
+    scope_value as {{ scope_type }},
+    identifier_rows,
+    reliable_rows,
+    reliability,
+    stale_rows,
+    stale_share,
+    conflict_rows,
+    collision_rows,
+    warning_rows,
+    unknown_type_rows
+from {{ ref('int_identifier_quality') }}
+where scope_type = '{{ scope_type }}'
+{%- endmacro %}
