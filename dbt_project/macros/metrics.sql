@@ -15,6 +15,13 @@
 
 {% macro postgres__type_double() -%}double precision{%- endmacro %}
 
+{#- A mean that is the same in every run on the same rows: engines sum doubles in whatever order their
+    threads meet them, so a plain avg() could differ in the last digits from one run to the next; the
+    sum of decimals is exact (each value is rounded to 1e-9 first). -#}
+{% macro exact_mean(expression) -%}
+    cast(avg(cast({{ expression }} as decimal(38, 9))) as {{ type_double() }})
+{%- endmacro %}
+
 {% macro percentile(expression, fraction) -%}
     {{ return(adapter.dispatch('percentile')(expression, fraction)) }}
 {%- endmacro %}

@@ -56,7 +56,7 @@ counted as (
         {{ count_where("outcome = 'won'") }} as won,
         {{ count_where("outcome = 'lost'") }} as lost,
         {{ percentile("case when outcome = 'won' then sales_cycle_days end", 0.5) }} as sales_cycle_median_days,
-        avg(case when outcome = 'won' then sales_cycle_days end) as sales_cycle_mean_days
+        {{ exact_mean("case when outcome = 'won' then sales_cycle_days end") }} as sales_cycle_mean_days
     from in_periods
     group by period_grain, period_start, slice_type, slice_value
 )

@@ -31,12 +31,12 @@ select
     buckets.bucket_order,
     buckets.survey_mean_weeks,
     {{ count_where("bucketed.analysis_id is not null and not bucketed.is_open") }} as completed_analyses,
-    avg(bucketed.duration_days) as mean_days,
+    {{ exact_mean('bucketed.duration_days') }} as mean_days,
     {{ percentile('bucketed.duration_days', 0.5) }} as median_days,
-    avg(bucketed.duration_weeks) as mean_weeks,
+    {{ exact_mean('bucketed.duration_weeks') }} as mean_weeks,
     {{ percentile('bucketed.duration_weeks', 0.5) }} as median_weeks,
     {{ count_where("bucketed.is_open") }} as open_analyses,
-    avg(bucketed.age_days) as mean_open_age_days
+    {{ exact_mean('bucketed.age_days') }} as mean_open_age_days
 from buckets
 left join bucketed
     on buckets.bucket_scheme = bucketed.bucket_scheme and buckets.identifier_bucket = bucketed.identifier_bucket
