@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines import reports, schedules
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import phones
+from pipelines.publish import published_warehouse_asset
 from pipelines.quality import assets as quality_assets
 from pipelines.quality import expectation_checks, history
 from pipelines.resources import WarehouseResource
@@ -15,7 +16,7 @@ from pipelines.transform import assets as transform_assets
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    return dg.Definitions.merge(
+    assets = dg.Definitions.merge(
         ingest_assets.defs,
         phones.defs,
         quality_assets.defs,
@@ -23,12 +24,19 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         history.defs,
         reports.defs,
         transform_assets.defs,
+        dg.Definitions(resources={"warehouse": WarehouseResource.from_settings(settings),
+                                  "dbt": transform_assets.dbt_resource()}),
+    )
+    # Publication waits for every asset: for the ones nothing else waits for, hence for all.
+    graph = assets.resolve_asset_graph()
+    leaves = sorted(key for key in graph.materializable_asset_keys if not graph.get(key).child_keys)
+    return dg.Definitions.merge(
+        assets,
         dg.Definitions(
+            assets=[published_warehouse_asset(leaves)],
             jobs=[schedules.refresh_job],
             schedules=[schedules.build_schedule(settings.business_tz)],
             sensors=[schedules.landing_sensor],
-            resources={"warehouse": WarehouseResource.from_settings(settings),
-                       "dbt": transform_assets.dbt_resource()},
             # In-process, for every job: one DuckDB file takes one writer at a time, and a subprocess per
             # step would re-import the code location for each asset (seconds each, see STACK.md).
             executor=dg.in_process_executor,

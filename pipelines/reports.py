@@ -1,6 +1,5 @@
-"""The management report as a Dagster asset, downstream of every table it reads (REPORT_INPUTS). It is
-the last step of a run: when it runs in a run that selected every asset, every step before it has
-succeeded, so it records what that build was made from (pipelines/build_state.py)."""
+"""The management report as a Dagster asset, downstream of every table it reads (REPORT_INPUTS): it reads
+them in the run's working copy, so it shows what the run publishes next."""
 
 import time
 from pathlib import Path
@@ -8,7 +7,6 @@ from pathlib import Path
 import dagster as dg
 
 from dashboards.report import REPORT_TABLES, ReportConfig, build_report, complete_months, load_report_data, write_report
-from pipelines.build_state import fingerprint, record_build
 from pipelines.resources import WarehouseResource
 
 # The tables load_report_data reads, as asset keys (schema.table -> schema/table): the lineage in the UI.
@@ -32,16 +30,6 @@ def headline_table(data, months, language: str) -> str:
     return "\n".join(lines)
 
 
-def _selected_everything(context: dg.AssetExecutionContext) -> bool:
-    """The run selected every asset (a subset run's own job knows only its subset: ask the definitions)."""
-    selection = context.run.asset_selection
-    if not selection:  # None or empty: the whole job
-        return True
-    from pipelines.definitions import defs  # imported here: the definitions import this module
-
-    return set(selection) >= set(defs.resolve_asset_graph().materializable_asset_keys)
-
-
 @dg.asset(
     key=dg.AssetKey(["reports", "management_report"]),
     deps=REPORT_INPUTS,
@@ -54,13 +42,10 @@ def _selected_everything(context: dg.AssetExecutionContext) -> bool:
 def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = time.perf_counter()
     config = ReportConfig.load()
-    data = load_report_data(Path(warehouse.path))
+    data = load_report_data(warehouse.work_path)
     page, drawn = build_report(data, config)
     written = write_report(page, drawn, Path(warehouse.path).parent / "reports", context.run.run_id,
                            config.wants_png(scheduled="dagster/schedule_name" in context.run.tags))
-    if _selected_everything(context):
-        with warehouse.connect() as con:
-            record_build(con, fingerprint(con, warehouse.build_settings()), context.run.run_id)
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.path(str(written["report"])),
         "latest": dg.MetadataValue.url(written["latest"].as_uri()),

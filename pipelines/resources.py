@@ -1,7 +1,9 @@
-"""The warehouse resource shared by ingestion and dbt: one DuckDB file, one business time zone."""
+"""The warehouse resource shared by every step: one DuckDB file (written through its working copy), one
+business time zone. In a run it holds the warehouse's run lock from the first step to the last."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +14,13 @@ import duckdb
 from pipelines.ingest.loader import connect
 from pipelines.ingest.mappings import MappingSet, source_locations
 from pipelines.settings import DEFAULT_PHONE_REGION, Settings, duckdb_memory_limit
+from pipelines.warehouse_copies import prepare_working_copy, run_lock, work_path
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where files land and the mappings that read them, the DuckDB warehouse file, the business time
-    zone, the as-of date and the region of phone numbers without a country code."""
+    """Where files land and the mappings that read them, the DuckDB warehouse file (`path`, what readers
+    open; runs write its working copy), the business time zone, the as-of date and the region of phone
+    numbers without a country code."""
 
     landing_dir: str
     path: str
@@ -36,15 +40,30 @@ class WarehouseResource(dg.ConfigurableResource):
     def landing(self) -> Path:
         return Path(self.landing_dir)
 
+    @property
+    def work_path(self) -> Path:
+        return work_path(Path(self.path))
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        """A run waits for the warehouse's run lock and holds it to its end (in-process runs set their
+        resources up once); a sensor reading the landing folder takes nothing."""
+        if context.run is None:
+            yield self
+            return
+        with run_lock(Path(self.path), f"run {context.run.run_id}, process {os.getpid()}", context.log.info):
+            prepare_working_copy(Path(self.path))
+            yield self
+
     def mappings(self) -> MappingSet:
         return MappingSet.load(source_locations([Path(p) for p in self.source_paths]))
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(Path(self.path), self.business_tz)
+        con = connect(self.work_path, self.business_tz)
         try:
             yield con
-            # Publish the writes into the file itself: a copy of the file without its WAL looks old.
+            # The writes into the file itself, so a dbt child process finds them without a WAL to replay.
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -55,5 +74,5 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def dbt_env(self) -> dict[str, str]:
         """What dbt reads from the environment (profiles.yml and the vars of dbt_project.yml)."""
-        return {"SALESFUNNEL_WAREHOUSE": self.path, "SALESFUNNEL_TZ": self.business_tz,
+        return {"SALESFUNNEL_WAREHOUSE": str(self.work_path), "SALESFUNNEL_TZ": self.business_tz,
                 "SALESFUNNEL_AS_OF": self.as_of_date or "", "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()}

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines.ingest.assets import LEDGER_KEY, raw_key
 from pipelines.ingest.loader import landing_entries, route
+from pipelines.publish import PUBLISHED_KEY
 from pipelines.quality.assets import FORMATS_KEY
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.quality.history import HISTORY_KEY
@@ -25,9 +26,10 @@ refresh_job = dg.define_asset_job(
 
 def entity_asset_keys() -> list[dg.AssetKey]:
     """What a new entity's files change: their raw tables, the identifier validation and the entity
-    models (checks, then marts). The sales models are read as they are, not rebuilt."""
+    models (checks, then marts), and the publication. The sales models are read as they are, not rebuilt."""
     return [*(raw_key(t) for t in ENTITY_TABLES), LEDGER_KEY, FORMATS_KEY,
-            *keys_tagged(dbt_models, "entity_checks"), EXPECTATION_RESULTS_KEY, HISTORY_KEY, *dbt_entity_marts.keys]
+            *keys_tagged(dbt_models, "entity_checks"), EXPECTATION_RESULTS_KEY, HISTORY_KEY, *dbt_entity_marts.keys,
+            PUBLISHED_KEY]
 
 
 def landing_fingerprint(warehouse: WarehouseResource) -> dict[str, list]:

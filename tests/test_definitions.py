@@ -14,6 +14,7 @@ from dashboards.report import REPORT_TABLES
 from expectations.suites import SUITE_RULES
 from pipelines.canonical import TABLES
 from pipelines.definitions import build_definitions, defs
+from pipelines.publish import PUBLISHED_KEY
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY, SUITES, check_name
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import REFRESH_JOB, landing_sensor
@@ -145,3 +146,9 @@ def test_a_new_entity_file_refreshes_only_the_entity_assets(tmp_path):
     assert {"raw/entity_identifiers", "validation/identifier_formats", "intermediate/int_identifier_checks",
             "marts/fct_entity_identifier_verdicts"} <= selected
     assert not selected & {"raw/calls", "marts/fct_process_kpis", "intermediate/int_as_of"}
+
+
+def test_publication_waits_for_every_other_asset(graph):
+    """Dagster runs the publication only after everything it depends on: it depends on every asset."""
+    others = set(graph.materializable_asset_keys) - {PUBLISHED_KEY}
+    assert set(graph.get_ancestor_asset_keys(PUBLISHED_KEY)) == others

@@ -1,4 +1,5 @@
-"""Great Expectations checks in Dagster: ERROR blocks the entity marts, WARN does not (in-process runs)."""
+"""Great Expectations checks in Dagster: ERROR blocks the entity marts and the publication, WARN does not
+(in-process runs)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import yaml
 from expectations.suites import THRESHOLDS_FILE, load_thresholds
 from pipelines.runner import failed_checks, run_refresh
 from pipelines.settings import Settings
+from pipelines.warehouse_copies import work_path
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
 COLLISIONS = ("quality/expectation_results", "entity_identifiers__no_collisions")
@@ -35,7 +37,7 @@ def test_warn_failures_show_with_offending_rows_and_block_nothing(worked_run):
     assert {"marts/fct_identifier_checks", "marts/fct_entity_analysis"} <= materialised(worked_run)
 
 
-def test_an_error_failure_blocks_the_entity_marts_only(tmp_path, monkeypatch):
+def test_an_error_failure_blocks_the_entity_marts_and_the_publication(tmp_path, monkeypatch):
     config = yaml.safe_load(THRESHOLDS_FILE.read_text())
     config["entity_identifiers"]["no_collisions"]["severity"] = "ERROR"
     strict = tmp_path / "strict.yml"
@@ -53,8 +55,10 @@ def test_an_error_failure_blocks_the_entity_marts_only(tmp_path, monkeypatch):
     built = materialised(result)
     assert {"marts/fct_process_kpis", "intermediate/int_identifier_checks", "quality/expectation_results",
             "quality/identifier_quality_history"} <= built  # the failing outcome is kept in the history
-    assert not {k for k in built if k.startswith(("marts/fct_identifier", "marts/fct_entity"))}
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    assert not {k for k in built if k.startswith(("marts/fct_identifier", "marts/fct_entity", "published/"))}
+    # Built in the run's working copy, not published: readers keep the last good version (none yet).
+    assert not settings.warehouse.exists()
+    with duckdb.connect(str(work_path(settings.warehouse)), read_only=True) as con:
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_schema = 'marts'").fetchall()}
     assert "fct_process_kpis" in tables and "fct_identifier_checks" not in tables

@@ -149,9 +149,11 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
 
 def _nothing_new(context: dg.AssetExecutionContext, con, warehouse: WarehouseResource) -> bool:
     """What the assets are built from (all loaded data, not only this run's tables) is what the last
-    complete build used: whatever this run selected, it would rebuild the same."""
+    complete build used: whatever this run selected, it would rebuild the same (and publish it again,
+    unless someone removed the published file)."""
     last = last_build(con)
-    if last is None or last[0] != fingerprint(con, warehouse.build_settings()):
+    if (last is None or last[0] != fingerprint(con, warehouse.build_settings())
+            or not Path(warehouse.path).exists()):
         return False
     context.log.info(f"nothing new since the build of run {last[1]}: its marts stand, every later step is "
                      "skipped (rebuild: true builds them all the same)")

@@ -22,7 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
-from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
+from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
 
 ENTITY_MARTS_TAG = "entity_marts"
 
@@ -87,7 +87,7 @@ def _warm_up_great_expectations() -> None:
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
     date in the environment."""
-    with _environ(warehouse.dbt_env()):
+    with _environ({**warehouse.dbt_env(), "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
         invocation = dbt.cli(["build"], context=context)
         yield from invocation.stream()
     _keep_partial_parse(invocation)
@@ -114,7 +114,7 @@ def keys_tagged(step: dg.AssetsDefinition, tag: str) -> list[dg.AssetKey]:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_CHILD)
 
 
 defs = dg.Definitions(assets=[dbt_models, dbt_entity_marts])

@@ -13,6 +13,8 @@ from pipelines.canonical import DBT_PROJECT_DIR
 from pipelines.settings import duckdb_memory_limit
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# What runs start instead: dbt, killed with its run (dbt_child.py reads SALESFUNNEL_DBT).
+DBT_CHILD = str(Path(__file__).with_name("dbt_child.py"))
 _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
 

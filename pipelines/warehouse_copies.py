@@ -1,0 +1,97 @@
+"""Readers never see a run at work: a run builds in a working copy of the warehouse and publishes it
+whole once it has finished and passed its blocking checks (docs/operations.md).
+
+DuckDB takes one writer per file, and opening a file that another process holds fails. So the file
+readers open (`--warehouse FILE`: the report, notebooks, BI tools, the DuckDB CLI) is never written in
+place. A run loads and builds in the working copy beside it (`<stem>.work.duckdb`); its last step copies
+the working copy to a hidden file beside FILE and renames that over FILE, one atomic step. A reader that
+has FILE open goes on reading the version it opened; the next open finds the new one. A run that fails or
+is killed publishes nothing, so FILE stays as the last good run left it. One lock file (`FILE.lock`)
+makes runs wait for each other whoever started them: the schedule, the sensor, the UI or the command line.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+STAGED_SUFFIX = ".publishing"
+
+
+def work_path(published: Path) -> Path:
+    """The working copy of a warehouse file: only runs open it."""
+    published = Path(published)
+    return published.with_name(f"{published.stem}.work{published.suffix or '.duckdb'}")
+
+
+def lock_path(published: Path) -> Path:
+    published = Path(published)
+    return published.with_name(f"{published.name}.lock")
+
+
+@contextmanager
+def run_lock(published: Path, holder: str, log: Callable[[str], None]) -> Iterator[None]:
+    """Hold the warehouse's run lock, waiting for the run that holds it. The kernel releases it when the
+    holder exits however it exits (a SIGKILL included), so a dead run never blocks the next one."""
+    path = lock_path(published)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            log(f"waiting for the run holding {path} ({handle.read().strip() or 'unknown'}) to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.truncate(0)
+        handle.write(f"{holder}\n")
+        handle.flush()
+        yield
+
+
+def prepare_working_copy(published: Path) -> Path:
+    """The working copy, made from the published file when there is none (a warehouse written before
+    runs published, or a working copy someone removed); publications a killed run left half-copied are
+    removed. Call it holding the run lock."""
+    published = Path(published)
+    for staged in published.parent.glob(f".{published.name}.*{STAGED_SUFFIX}"):
+        staged.unlink(missing_ok=True)
+    work = work_path(published)
+    if not work.exists() and published.exists():
+        _copy_atomically(published, work)
+    return work
+
+
+def publish(published: Path) -> int:
+    """Replace the published file by the working copy, atomically; its size in bytes. Call it holding the
+    run lock, with no connection to the working copy open."""
+    published = Path(published)
+    work = work_path(published)
+    # Everything in the file itself: a copy without the write-ahead log would look older than it is.
+    with duckdb.connect(str(work)) as con:
+        con.execute("CHECKPOINT")
+    _copy_atomically(work, published)
+    return published.stat().st_size
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy to a hidden file beside `target`, flush it to disk, rename it over `target`: whoever opens
+    `target` finds the old file or the new one, never a part, even if the machine stops half way."""
+    staged = target.with_name(f".{target.name}.{os.getpid()}{STAGED_SUFFIX}")
+    try:
+        shutil.copyfile(source, staged)
+        with open(staged, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself on disk
+    finally:
+        os.close(directory)

@@ -1,0 +1,140 @@
+"""Operating the warehouse while people read it: readers in other processes never fail and never see a
+mix of two runs, a connection held open all day does not stop a run, runs queue on one lock, a run that
+does not pass its blocking checks publishes nothing (docs/operations.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import yaml
+
+from expectations.suites import THRESHOLDS_FILE
+from pipelines.runner import run_refresh, step_timings
+from pipelines.warehouse_copies import run_lock, work_path
+from tests.test_pipeline_runs import worked_copy
+
+# A sales mart and an entity mart, each as (rows, sum of row hashes): the version a read saw.
+VERSION_SQL = """
+    SELECT (SELECT [count(*), sum(hash(k))] FROM marts.fct_process_kpis AS k),
+           (SELECT [count(*), sum(hash(v))] FROM marts.fct_entity_identifier_verdicts AS v)"""
+
+READER = """
+import duckdb, sys, time
+from pathlib import Path
+path, stop, out, mode = sys.argv[1:5]
+sql = sys.argv[5]
+with open(out, "a") as log:
+    held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+    while not Path(stop).exists():
+        try:
+            if held is not None:
+                version = held.execute(sql).fetchone()
+            else:
+                with duckdb.connect(path, read_only=True) as con:
+                    version = con.execute(sql).fetchone()
+            log.write("ok " + repr(version) + "\\n")
+        except Exception as exc:
+            log.write("error " + repr(exc).replace("\\n", " ") + "\\n")
+        log.flush()
+        time.sleep(0.05 if held is None else 0.5)
+"""
+
+
+def version(warehouse: Path) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return repr(con.execute(VERSION_SQL).fetchone())
+
+
+def start_reader(warehouse: Path, stop: Path, out: Path, mode: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop), str(out), mode, VERSION_SQL])
+
+
+def test_readers_never_fail_and_never_see_a_mix_while_runs_write(tmp_path):
+    settings = worked_copy(tmp_path)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_refresh(settings, instance=instance).success
+        before = version(settings.warehouse)
+        stop = tmp_path / "stop"
+        polling, holding = tmp_path / "polling.log", tmp_path / "holding.log"
+        readers = [start_reader(settings.warehouse, stop, polling, "poll"),
+                   start_reader(settings.warehouse, stop, holding, "hold")]
+        try:
+            time.sleep(2)  # both readers are in: one opens the file every 50 ms, one holds it open
+            full = run_refresh(settings, instance=instance, rebuild=True)  # every asset rebuilt
+            # New sales rows and a new identifier observation: both marts change in the next run.
+            (settings.landing / "calls__new.csv").write_text(
+                "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
+                "K950,2026-05-20T10:00:00+03:00,outbound,E1,C16,+74951230016,ANSWERED,60,refused\n")
+            (settings.landing / "entity_identifiers__new.csv").write_text(
+                "client_id,id_type,id_value,source,observed_at\nC02,INN,7736050003,registry,2026-05-30\n")
+            rerun = run_refresh(settings, instance=instance)
+            time.sleep(1.5)
+        finally:
+            stop.touch()
+            for reader in readers:
+                reader.wait(timeout=30)
+    assert full.success and rerun.success
+    after = version(settings.warehouse)
+    assert after != before
+    for log in (polling, holding):
+        lines = log.read_text().splitlines()
+        assert lines and not [line for line in lines if line.startswith("error")]
+        assert {line[3:] for line in lines} <= {before, after}
+    seen = {line[3:] for line in polling.read_text().splitlines()}
+    assert seen == {before, after}
+    # The connection held open all along reads the version it opened.
+    assert {line[3:] for line in holding.read_text().splitlines()} == {before}
+
+
+def test_a_run_waits_for_the_run_holding_the_warehouse(tmp_path):
+    settings = worked_copy(tmp_path)
+    released = []
+    held = threading.Event()
+
+    def other_run():
+        with run_lock(settings.warehouse, "another run", print):
+            held.set()
+            time.sleep(3)
+            released.append(time.time())
+
+    holder = threading.Thread(target=other_run)
+    holder.start()
+    held.wait()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_refresh(settings, instance=instance)
+        steps = step_timings(instance, result.run_id)
+    holder.join()
+    assert result.success
+    assert min(step["start"] for step in steps.values()) >= released[0]
+
+
+def test_a_run_that_fails_a_blocking_check_publishes_nothing(tmp_path, monkeypatch):
+    settings = worked_copy(tmp_path)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_refresh(settings, instance=instance).success
+        published = version(settings.warehouse)
+        published_bytes = settings.warehouse.read_bytes()
+        # Identifier collisions (the worked example has one) become an ERROR, and a new call lands.
+        config = yaml.safe_load(THRESHOLDS_FILE.read_text())
+        config["entity_identifiers"]["no_collisions"]["severity"] = "ERROR"
+        strict = tmp_path / "strict.yml"
+        strict.write_text(yaml.safe_dump(config))
+        monkeypatch.setenv("SALESFUNNEL_EXPECTATIONS", str(strict))
+        (settings.landing / "calls__new.csv").write_text(
+            "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
+            "K950,2026-05-20T10:00:00+03:00,outbound,E1,C16,+74951230016,ANSWERED,60,refused\n")
+        blocked = run_refresh(settings, instance=instance)
+    assert not blocked.success
+    assert settings.warehouse.read_bytes() == published_bytes  # the last good version, untouched
+    assert version(settings.warehouse) == published
+    # The run built the sales marts in its working copy: the next run that passes publishes them.
+    assert version(work_path(settings.warehouse)) != published
+    materialised = json.dumps([e.asset_key.to_user_string() for e in blocked.get_asset_materialization_events()])
+    assert "published/warehouse" not in materialised
