@@ -28,13 +28,15 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of_date: str | None = None
     source_paths: list[str] = []
     phone_region: str = DEFAULT_PHONE_REGION
+    landing_quiet_seconds: float = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
         return cls(landing_dir=str(settings.landing), path=str(settings.warehouse),
                    business_tz=settings.business_tz,
                    as_of_date=settings.as_of.isoformat() if settings.as_of else None,
-                   source_paths=[str(p) for p in settings.sources], phone_region=settings.phone_region)
+                   source_paths=[str(p) for p in settings.sources], phone_region=settings.phone_region,
+                   landing_quiet_seconds=settings.landing_quiet_seconds)
 
     @property
     def landing(self) -> Path:

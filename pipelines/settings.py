@@ -8,7 +8,7 @@ them from its flags. Relative defaults are under the repository's `data/` folder
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,12 +16,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TZ = "Europe/Moscow"
 DEFAULT_PHONE_REGION = "RU"
+DEFAULT_LANDING_QUIET_SECONDS = 10.0  # a landed file is loaded once it has not changed for this long
 DEFAULT_DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond it (its own default is 80% of RAM)
 
 
 def duckdb_memory_limit() -> str:
     """DuckDB's memory cap for ingestion and dbt alike: SALESFUNNEL_DUCKDB_MEMORY, else the default."""
     return os.environ.get("SALESFUNNEL_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)
+
+
+def quiet_seconds_from_env() -> float:
+    """How long a landed file must stay unchanged before it is loaded: SALESFUNNEL_LANDING_QUIET_SECONDS."""
+    value = os.environ.get("SALESFUNNEL_LANDING_QUIET_SECONDS", "")
+    try:
+        return float(value) if value else DEFAULT_LANDING_QUIET_SECONDS
+    except ValueError:
+        raise ValueError(f"SALESFUNNEL_LANDING_QUIET_SECONDS must be a number of seconds, not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Settings:
     as_of: date | None = None  # None: the latest event date in the data
     sources: tuple[Path, ...] = ()  # mapping files or folders, tried before the shipped sources/
     phone_region: str = DEFAULT_PHONE_REGION  # where a number without a country code is from
+    landing_quiet_seconds: float = field(default_factory=quiet_seconds_from_env)
 
     def __post_init__(self) -> None:
         try:

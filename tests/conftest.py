@@ -14,6 +14,9 @@ import pytest
 from pipelines.runner import run_refresh
 from pipelines.settings import REPO_ROOT, Settings
 
+# Tests land files and run at once: no waiting for files to stop changing (tests/test_landing.py tests that).
+os.environ.setdefault("SALESFUNNEL_LANDING_QUIET_SECONDS", "0")
+
 SHARED = Path(os.environ.get("SALESFUNNEL_SHARED", REPO_ROOT.parent / "shared"))
 PUBLIC_DATA = SHARED / "data"  # public data sets, optional: the tests that read them skip without them
 WORKED_EXAMPLE = REPO_ROOT / "tests" / "fixtures" / "worked_example"

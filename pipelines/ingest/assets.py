@@ -88,6 +88,7 @@ def _ledger_results(report: LandingReport) -> Iterator:
         "files_rejected": len(rejected),
         "rejected": dg.MetadataValue.md(_rejected_table(rejected) if rejected else "none"),
         "ignored": ", ".join(report.ignored) or "none",
+        "still_changing": ", ".join(report.changing) or "none",
     })
     yield dg.AssetCheckResult(asset_key=LEDGER_KEY, check_name=NO_REJECTED_FILES, passed=not rejected,
                               severity=dg.AssetCheckSeverity.WARN,
@@ -134,7 +135,11 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
     tables = None if selected == set(TABLES) else selected
     with warehouse.connect() as con:
         report = load_landing(con, warehouse.landing, warehouse.mappings(), tables=tables,
-                              workdir=Path(warehouse.path).parent / ".ingest")
+                              workdir=Path(warehouse.path).parent / ".ingest",
+                              quiet_seconds=warehouse.landing_quiet_seconds)
+        for name in report.changing:
+            context.log.warning(f"{name} changed in the last {warehouse.landing_quiet_seconds:g} s: left for a "
+                                "later run (the sensor starts one when it has stopped changing)")
         for load in report.rejected:
             context.log.warning(f"rejected {load.file_name}: {load.reason}")
         if not landing_has_files(warehouse.landing):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class FileLoad:
 class LandingReport:
     loads: list[FileLoad] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # hidden, still being copied, lookup-only, folders
+    changing: list[str] = field(default_factory=list)  # changed within the quiet period: a later run loads them
 
     @property
     def rejected(self) -> list[FileLoad]:
@@ -140,6 +142,33 @@ def landing_entries(landing: Path) -> list[Path]:
     return [p for p in sorted(landing.iterdir()) if not is_in_progress(p.name)]
 
 
+def _signature(path: Path) -> tuple[int, int]:
+    """(size, newest modification) of a file, or of every file under a folder (a Parquet data set)."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    stats = [p.stat() for p in files] or [path.stat()]
+    return sum(st.st_size for st in stats), max(st.st_mtime_ns for st in stats)
+
+
+def settled(entries: list[Path], quiet_seconds: float) -> tuple[list[Path], list[Path]]:
+    """(entries unchanged for `quiet_seconds`, entries still changing). An entry modified less than that
+    ago is looked at again once the period has passed since its last change: a copy still in progress
+    has changed by then (naming it `*.part` until it is complete is surer still)."""
+    if quiet_seconds <= 0:
+        return list(entries), []
+    first = {path: _signature(path) for path in entries}
+    youngest = max((mtime for _, mtime in first.values()), default=0) / 1e9
+    wait = youngest + quiet_seconds - time.time()
+    if wait > 0:
+        time.sleep(min(wait, quiet_seconds))
+    ready, changing = [], []
+    for path in entries:
+        try:
+            (ready if _signature(path) == first[path] else changing).append(path)
+        except FileNotFoundError:  # removed or renamed meanwhile: a later run sees what became of it
+            changing.append(path)
+    return ready, changing
+
+
 def route(path: Path, mappings: MappingSet) -> list[SourceMapping]:
     """The mappings whose file patterns match `path`, in the order they are tried."""
     return mappings.candidates(path.name)
@@ -155,10 +184,14 @@ def claimed(path: Path, mappings: MappingSet) -> bool:
 # Loading
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, mappings: MappingSet,
-                 tables: set[str] | None = None, workdir: Path | None = None) -> LandingReport:
-    """Load every file of the landing folder (only into `tables` when given); never raises for a file."""
+                 tables: set[str] | None = None, workdir: Path | None = None,
+                 quiet_seconds: float = 0) -> LandingReport:
+    """Load every file of the landing folder that has not changed for `quiet_seconds` (only into `tables`
+    when given); never raises for a file."""
     report = LandingReport()
-    for path in landing_entries(landing):
+    ready, changing = settled(landing_entries(landing), quiet_seconds)
+    report.changing = [path.name for path in changing]
+    for path in ready:
         candidates = route(path, mappings)
         if not candidates:
             if path.name.casefold() in mappings.lookup_file_names():
