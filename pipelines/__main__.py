@@ -33,7 +33,8 @@ def _mappings(sources: tuple[Path, ...]):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.runner import built_nothing, failed_checks, rejected_files, run_refresh
+    from pipelines.run_events import failed_checks, rejected_files, step_failures
+    from pipelines.runner import built_nothing, run_refresh
     from pipelines.settings import Settings
 
     try:
@@ -58,15 +59,13 @@ def _run(args: argparse.Namespace) -> int:
         result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only,
                              timings=args.timings, rebuild=args.rebuild)
     elapsed = time.perf_counter() - started
-    for check in failed_checks(result):
+    for check in failed_checks(result.all_events):
         print(f"check failed: {check}")
-    for file_name, reason in rejected_files(result):
+    for file_name, reason in rejected_files(result.all_events):
         print(f"rejected: {file_name}: {reason}")
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"step failed: {event.step_key}: {event.step_failure_data.error.message.strip()}",
-                      file=sys.stderr)
+        for step, message in step_failures(result.all_events):
+            print(f"step failed: {step}: {message}", file=sys.stderr)
         print(f"run {result.run_id} failed after {elapsed:.1f} s", file=sys.stderr)
         return 1
     _print_summary(settings.warehouse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import reports, schedules
+from pipelines import alerts, reports, schedules
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import phones
 from pipelines.publish import published_warehouse_asset
@@ -32,6 +32,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     leaves = sorted(key for key in graph.materializable_asset_keys if not graph.get(key).child_keys)
     return dg.Definitions.merge(
         assets,
+        alerts.defs,
         dg.Definitions(
             assets=[published_warehouse_asset(leaves)],
             jobs=[schedules.refresh_job],

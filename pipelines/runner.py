@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import build_definitions
-from pipelines.ingest.assets import NO_REJECTED_FILES
 from pipelines.schedules import REFRESH_JOB, entity_asset_keys
 from pipelines.settings import Settings
 
@@ -56,26 +55,3 @@ def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict[st
 def built_nothing(result: dg.ExecuteInProcessResult) -> bool:
     """The run found nothing new since the last build: it materialised no asset."""
     return result.success and not result.get_asset_materialization_events()
-
-
-def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Checks that did not pass, as `asset:check (severity)`."""
-    failed = []
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
-                              f"({evaluation.severity.value})")
-    return failed
-
-
-def rejected_files(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
-    """(file, reason) of every landed file the run rejected, from the ledger's check."""
-    rejected = []
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata:
-                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value]
-    return rejected

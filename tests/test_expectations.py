@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from expectations.suites import THRESHOLDS_FILE, load_thresholds
-from pipelines.runner import failed_checks, run_refresh
+from pipelines.run_events import failed_checks
+from pipelines.runner import run_refresh
 from pipelines.settings import Settings
 from pipelines.warehouse_copies import work_path
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
@@ -51,7 +52,7 @@ def test_an_error_failure_blocks_the_entity_marts_and_the_publication(tmp_path, 
 
     evaluation = check_evaluations(result)[COLLISIONS]
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    assert "quality/expectation_results:entity_identifiers__no_collisions (ERROR)" in failed_checks(result)
+    assert "quality/expectation_results:entity_identifiers__no_collisions (ERROR)" in failed_checks(result.all_events)
     built = materialised(result)
     assert {"marts/fct_process_kpis", "intermediate/int_identifier_checks", "quality/expectation_results",
             "quality/identifier_quality_history"} <= built  # the failing outcome is kept in the history

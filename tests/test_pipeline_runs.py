@@ -9,7 +9,8 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import defs
-from pipelines.runner import built_nothing, failed_checks, run_refresh
+from pipelines.run_events import failed_checks
+from pipelines.runner import built_nothing, run_refresh
 from pipelines.schedules import entity_asset_keys
 from pipelines.settings import Settings
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
@@ -35,7 +36,7 @@ def test_every_asset_materialised_and_only_the_planted_defects_fail_checks(worke
     assert {"raw/calls", "staging/stg_calls", "marts/fct_process_kpis", "marts/fct_client_funnel"} <= materialised
     assert materialised == {k.to_user_string() for k in defs.resolve_asset_graph().materializable_asset_keys}
     # The worked example plants identifier defects: the two WARN rules they break fail, nothing else.
-    assert sorted(failed_checks(worked_run)) == [
+    assert sorted(failed_checks(worked_run.all_events)) == [
         "quality/expectation_results:entity_identifiers__no_collisions (WARN)",
         "quality/expectation_results:identifier_quality__reliability_per_source (WARN)"]
 
@@ -76,7 +77,7 @@ def test_broken_file_loads_good_rows_and_the_run_warns(tmp_path):
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_refresh(settings, instance=instance)
     assert result.success
-    assert "raw/calls:no_quarantined_rows (WARN)" in failed_checks(result)
+    assert "raw/calls:no_quarantined_rows (WARN)" in failed_checks(result.all_events)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("SELECT file_name, line, reason FROM raw._quarantine").fetchall() == [
             ("calls__late.csv", 3, "bad timestamp in started_at: not a time")]

@@ -1,0 +1,40 @@
+"""What a run's events say: failed checks, rejected files, failed steps. The events are an in-process
+result's `all_events` or a run's event log in the instance (the alerts read that)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import dagster as dg
+
+from pipelines.ingest.assets import NO_REJECTED_FILES
+
+
+def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """Checks that did not pass, as `asset:check (severity)`, among a run's events (an in-process
+    result's `all_events`, or the instance's event log of a run)."""
+    failed = []
+    for event in events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
+                              f"({evaluation.severity.value})")
+    return failed
+
+
+def rejected_files(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:
+    """(file, reason) of every landed file the run rejected, from the ledger's check."""
+    rejected = []
+    for event in events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata:
+                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value]
+    return rejected
+
+
+def step_failures(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:
+    """(step, error message) of every step that failed."""
+    return [(event.step_key, event.step_failure_data.error.message.strip())
+            for event in events if event.is_step_failure and event.step_failure_data.error]
