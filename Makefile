@@ -19,7 +19,7 @@ export SALESFUNNEL_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 # without it every Dagster run imports twice as slowly.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test dev demo bench lint lock clean chromium
+.PHONY: run test dev demo bench lint lock clean chromium postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ dev: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The deployment test keeps Dagster's storage in a real PostgreSQL server (tests/postgres_server.py starts
+# Debian's in a temporary folder). Without it that test is skipped; CI installs it and requires it.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -29,6 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
     source_paths: list[str] = []
     phone_region: str = DEFAULT_PHONE_REGION
     landing_quiet_seconds: float = 0
+    landing_retention_days: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -36,7 +37,8 @@ class WarehouseResource(dg.ConfigurableResource):
                    business_tz=settings.business_tz,
                    as_of_date=settings.as_of.isoformat() if settings.as_of else None,
                    source_paths=[str(p) for p in settings.sources], phone_region=settings.phone_region,
-                   landing_quiet_seconds=settings.landing_quiet_seconds)
+                   landing_quiet_seconds=settings.landing_quiet_seconds,
+                   landing_retention_days=settings.landing_retention_days)
 
     @property
     def landing(self) -> Path:

@@ -34,6 +34,15 @@ def quiet_seconds_from_env() -> float:
         raise ValueError(f"SALESFUNNEL_LANDING_QUIET_SECONDS must be a number of seconds, not {value!r}") from None
 
 
+def retention_days_from_env() -> float | None:
+    """Days a loaded file stays in the landing folder: SALESFUNNEL_LANDING_RETENTION_DAYS (unset: forever)."""
+    value = os.environ.get("SALESFUNNEL_LANDING_RETENTION_DAYS", "")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        raise ValueError(f"SALESFUNNEL_LANDING_RETENTION_DAYS must be a number of days, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path
@@ -43,6 +52,7 @@ class Settings:
     sources: tuple[Path, ...] = ()  # mapping files or folders, tried before the shipped sources/
     phone_region: str = DEFAULT_PHONE_REGION  # where a number without a country code is from
     landing_quiet_seconds: float = field(default_factory=quiet_seconds_from_env)
+    landing_retention_days: float | None = field(default_factory=retention_days_from_env)  # None: keep
 
     def __post_init__(self) -> None:
         try:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pipelines.ingest.loader import landing_entries, load_landing, settled
+from pipelines.ingest.loader import landing_entries, load_landing, prune_landing, settled
 from pipelines.settings import Settings
 from tests.conftest import query
 from tests.test_ingest import CALLS_HEADER, MAPPINGS, con, write  # noqa: F401 (con is a fixture)
@@ -73,3 +73,21 @@ def test_the_quiet_period_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SALESFUNNEL_LANDING_QUIET_SECONDS", "soon")
     with pytest.raises(ValueError, match="must be a number of seconds"):
         Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb")
+
+
+def test_loaded_files_older_than_the_retention_are_deleted_and_nothing_else(con, tmp_path):  # noqa: F811
+    landing = tmp_path / "landing"
+    old = write(landing, "calls.csv", CALLS_HEADER + ROW.format(1))
+    write(landing, "calls__recent.csv", CALLS_HEADER + ROW.format(2))
+    broken = write(landing, "calls__broken.csv", "")  # rejected: kept for someone to fix
+    stranger = write(landing, "notes.txt", "not a data file")  # rejected as unrecognised: kept
+    for path in (old, broken, stranger):
+        age(path, 40 * 86_400)
+    report = load_landing(con, landing, MAPPINGS)
+    assert prune_landing(landing, report, older_than_days=30) == ["calls.csv"]
+    assert sorted(p.name for p in landing.iterdir()) == ["calls__broken.csv", "calls__recent.csv", "notes.txt"]
+    assert query(con, "SELECT count(*) FROM raw.calls") == [(2,)]  # the deleted file's row stays loaded
+    # The same content landed again later is recognised as loaded (skipped), and old enough it goes too.
+    write(landing, "calls.csv", CALLS_HEADER + ROW.format(1))
+    age(landing / "calls.csv", 40 * 86_400)
+    assert prune_landing(landing, load_landing(con, landing, MAPPINGS), older_than_days=30) == ["calls.csv"]

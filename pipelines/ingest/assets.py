@@ -18,7 +18,7 @@ from pydantic import Field
 
 from pipelines.build_state import fingerprint, last_build
 from pipelines.canonical import TABLES
-from pipelines.ingest.loader import FileLoad, LandingReport, load_landing
+from pipelines.ingest.loader import FileLoad, LandingReport, load_landing, prune_landing
 from pipelines.resources import WarehouseResource
 
 INGEST_GROUP = "ingest"
@@ -137,6 +137,10 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
         report = load_landing(con, warehouse.landing, warehouse.mappings(), tables=tables,
                               workdir=Path(warehouse.path).parent / ".ingest",
                               quiet_seconds=warehouse.landing_quiet_seconds)
+        if warehouse.landing_retention_days is not None and tables is None:  # a full run: every table loaded
+            for name in prune_landing(warehouse.landing, report, warehouse.landing_retention_days):
+                context.log.info(f"deleted {name} from the landing folder: loaded, older than "
+                                 f"{warehouse.landing_retention_days:g} days")
         for name in report.changing:
             context.log.warning(f"{name} changed in the last {warehouse.landing_quiet_seconds:g} s: left for a "
                                 "later run (the sensor starts one when it has stopped changing)")

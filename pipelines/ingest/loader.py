@@ -169,6 +169,23 @@ def settled(entries: list[Path], quiet_seconds: float) -> tuple[list[Path], list
     return ready, changing
 
 
+def prune_landing(landing: Path, report: LandingReport, older_than_days: float) -> list[str]:
+    """Delete the landed files this run found wholly loaded (every table of theirs loaded now or before)
+    and last changed more than `older_than_days` ago: their rows are in `raw`, the ledger names them.
+    Rejected files, lookups and anything else stay. Returns the names deleted."""
+    by_file: dict[str, set[str]] = {}
+    for load in report.loads:
+        by_file.setdefault(load.file_name, set()).add(load.status)
+    cutoff = time.time() - older_than_days * 86_400
+    pruned = []
+    for name, statuses in sorted(by_file.items()):
+        path = Path(landing) / name
+        if statuses <= {"loaded", "skipped"} and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink()
+            pruned.append(name)
+    return pruned
+
+
 def route(path: Path, mappings: MappingSet) -> list[SourceMapping]:
     """The mappings whose file patterns match `path`, in the order they are tried."""
     return mappings.candidates(path.name)
