@@ -44,13 +44,16 @@ class MailSettings:
 
 
 def run_problems(events: Iterable[dg.DagsterEvent], failed: bool) -> list[str]:
-    """What people must hear about a run, one line each; empty when there is nothing."""
+    """What people must hear about a run, one line each; empty when there is nothing. A file rejected
+    again unchanged is not news: it was alerted about when first rejected."""
     events = list(events)
     lines = [f"step failed: {step}: {message}" for step, message in step_failures(events)]
-    if failed and not lines:
-        lines.append("the run failed before or between its steps (see the run's log in the Dagster UI)")
+    if failed and not lines:  # the run's process died, or Dagster stopped it: its engine events say how
+        lines += [f"run stopped: {event.message}" for event in events
+                  if event.event_type_value in ("ENGINE_EVENT", "PIPELINE_FAILURE") and event.message
+                  and ("terminated" in event.message or "failed" in event.message)]
     lines += [f"check failed: {check}" for check in failed_checks(events) if check.endswith("(ERROR)")]
-    lines += [f"file rejected: {name}: {reason}" for name, reason in rejected_files(events)]
+    lines += [f"file rejected: {name}: {reason}" for name, reason in rejected_files(events, only_new=True)]
     return lines
 
 
@@ -82,6 +85,8 @@ def _alert(context: dg.RunStatusSensorContext, warehouse: WarehouseResource, fai
     outcome = "failed" if failed else "succeeded, with problems"
     subject = f"[salesfunnel] run {run.run_id[:8]} of {run.job_name} {outcome}"
     started_by = run.tags.get("dagster/schedule_name") or run.tags.get("dagster/sensor_name") or "by hand"
+    if failed and run.tags.get("dagster/will_retry") == "true":
+        lines.append("Dagster starts the run again (automatic retry): a later alert says if that fails too")
     send_alert(subject, [f"run: {run.run_id} (started {started_by})", *lines],
                Path(warehouse.path).parent / "logs" / "alerts.log", MailSettings.from_env())
     context.log.info(f"alert sent: {subject}")

@@ -23,14 +23,16 @@ def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
     return failed
 
 
-def rejected_files(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:
-    """(file, reason) of every landed file the run rejected, from the ledger's check."""
+def rejected_files(events: Iterable[dg.DagsterEvent], only_new: bool = False) -> list[tuple[str, str]]:
+    """(file, reason) of every landed file the run rejected, from the ledger's check; `only_new`: those
+    rejected for the first time with this content and reason."""
     rejected = []
     for event in events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata:
-                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value]
+                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value
+                             if r.get("new", True) or not only_new]
     return rejected
 
 

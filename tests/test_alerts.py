@@ -10,7 +10,7 @@ import yaml
 from expectations.suites import THRESHOLDS_FILE
 from pipelines.alerts import MailSettings, alert_on_failed_run, alert_on_rejected_files, run_problems
 from pipelines.resources import WarehouseResource
-from pipelines.runner import run_refresh
+from pipelines.runner import built_nothing, run_refresh
 from tests.smtp_sink import SmtpSink
 from tests.test_pipeline_runs import worked_copy
 
@@ -53,13 +53,21 @@ def test_a_run_failed_by_an_error_check_is_logged_and_mailed(tmp_path, monkeypat
     assert "failed" in mail["Subject"] and expected in mail.get_payload(decode=True).decode()
 
 
-def test_a_successful_run_that_rejected_a_file_is_logged_and_mailed(tmp_path, sink):
+def test_a_rejected_file_is_logged_and_mailed_once(tmp_path, sink):
     settings = worked_copy(tmp_path)
     (settings.landing / "calls__empty.csv").write_bytes(b"")
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_refresh(settings, instance=instance)
         assert result.success
         with sensor_context(instance, result.run_id, "PIPELINE_SUCCESS", settings) as context:
+            alert_on_rejected_files(context)
+        # The next run (new rows land) rejects the same unchanged file again: no second alert about it.
+        (settings.landing / "calls__new.csv").write_text(
+            "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
+            "K950,2026-05-20T10:00:00+03:00,outbound,E1,C16,+74951230016,ANSWERED,60,refused\n")
+        again = run_refresh(settings, instance=instance)
+        assert again.success and not built_nothing(again)
+        with sensor_context(instance, again.run_id, "PIPELINE_SUCCESS", settings) as context:
             alert_on_rejected_files(context)
     [mail] = sink.messages
     assert "succeeded, with problems" in mail["Subject"]

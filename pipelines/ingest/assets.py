@@ -94,7 +94,10 @@ def _ledger_results(report: LandingReport) -> Iterator:
                               severity=dg.AssetCheckSeverity.WARN,
                               description="every file in the landing folder was read and mapped",
                               metadata={"rejected": dg.MetadataValue.json(
-                                  [{"file": f.file_name, "reason": f.reason} for f in rejected])})
+                                  # new: first rejected with this content and reason (an unchanged
+                                  # bad file is rejected again by every run, and alerted about once)
+                                  [{"file": f.file_name, "reason": f.reason, "new": f.load_id is not None}
+                                   for f in rejected])})
 
 
 class IngestConfig(dg.Config):
