@@ -85,7 +85,8 @@ def stage_table(timings: dict, run: Measured) -> list[tuple[str, float, float]]:
     groups = {"ingest": ["ingest_landing", "raw__phone_numbers"], "validation": ["validation__identifier_formats"],
               "dbt models": ["dbt_models"], "checks (Great Expectations)": ["quality__expectation_results",
                                                                             "quality__identifier_quality_history"],
-              "dbt entity marts": ["dbt_entity_marts"], "report": ["reports__management_report"]}
+              "dbt entity marts": ["dbt_entity_marts"], "report": ["reports__management_report"],
+              "publication (copy of the working file)": ["published__warehouse"]}
     for stage, steps in groups.items():
         spans = [timings["steps"][s] for s in steps if s in timings["steps"]]
         if not spans:
@@ -170,7 +171,7 @@ def main() -> int:
                             str(args.seed), "--out", str(landing)])
         (landing / ".generated").write_text(f"{generate.seconds:.1f}")
     generate_s = float((landing / ".generated").read_text())
-    for old in folder.glob("warehouse.duckdb*"):
+    for old in folder.glob("warehouse.*"):  # the published file, its working copy, their WAL and lock
         old.unlink()
     warehouse, timings_file = folder / "warehouse.duckdb", folder / "timings.json"
     run_cmd = [PYTHON, "-m", "pipelines", "run", "--landing", str(landing), "--warehouse", str(warehouse),
