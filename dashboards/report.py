@@ -34,8 +34,11 @@ REPORT_TABLES = (
     "marts.dim_employees", "marts.fct_deal_outcomes", "marts.fct_bookings", "marts.fct_time_in_stage",
     "marts.fct_open_stage_stays", "marts.fct_stage_dropoffs", "marts.fct_lead_kpis", "marts.fct_leads_at_risk",
     "marts.fct_identifier_quality_by_source", "quality.identifier_quality_history",
-    "marts.fct_entity_analysis_by_bucket", "raw._load_ledger",
+    "marts.fct_entity_analysis_by_bucket", "raw._load_ledger", "raw.personal_employee_names",
+    "raw.personal_client_names",
 )
+# The marts carry ids; names live in schema raw only and are joined here, for the page (docs/operations.md).
+CLIENT_NAMES = "LEFT JOIN raw.personal_client_names AS names USING (client_id)"
 
 
 @dataclass
@@ -113,13 +116,15 @@ def load_report_data(warehouse: Path) -> ReportData:
             kpis=kpis,
             funnel=_frame(con, "SELECT * FROM marts.fct_client_funnel"),
             losses=_frame(con, "SELECT * FROM marts.fct_losses_by_reason WHERE period_grain = 'month'"),
-            contracts=_frame(con, "SELECT * FROM marts.fct_contracts_ending"),
-            employees=_frame(con, "SELECT employee_id, full_name, team FROM marts.dim_employees"),
+            contracts=_frame(con, f"SELECT * FROM marts.fct_contracts_ending {CLIENT_NAMES}"),
+            employees=_frame(con, "SELECT employee_id, names.full_name, team FROM marts.dim_employees "
+                                  "LEFT JOIN raw.personal_employee_names AS names USING (employee_id)"),
             outcomes=_frame(con, "SELECT * FROM marts.fct_deal_outcomes WHERE period_grain = 'month'"),
             bookings=_frame(con, "SELECT * FROM marts.fct_bookings WHERE period_grain = 'month'"),
             time_in_stage=_frame(con, "SELECT * FROM marts.fct_time_in_stage WHERE period_grain = 'month'"),
-            open_stays=_frame(con, "SELECT * FROM marts.fct_open_stage_stays ORDER BY age_hours DESC"),
-            dropoffs=_frame(con, "SELECT * FROM marts.fct_stage_dropoffs ORDER BY stage_order, hours_in_stage DESC"),
+            open_stays=_frame(con, f"SELECT * FROM marts.fct_open_stage_stays {CLIENT_NAMES} ORDER BY age_hours DESC"),
+            dropoffs=_frame(con, f"SELECT * FROM marts.fct_stage_dropoffs {CLIENT_NAMES} "
+                                 "ORDER BY stage_order, hours_in_stage DESC"),
             lead_kpis=_frame(con, "SELECT * FROM marts.fct_lead_kpis WHERE period_grain = 'month'"),
             leads_at_risk=_frame(con, "SELECT * FROM marts.fct_leads_at_risk ORDER BY age_hours DESC"),
             identifier_quality=_frame(con, "SELECT * FROM marts.fct_identifier_quality_by_source"),

@@ -52,3 +52,19 @@ def test_the_report_and_its_lists_hold_no_phone_number(worked_run, worked_settin
         written = {_digits(m) for m in re.findall(r"\+?\d[\d ()\-]{8,}\d", page.read_text(errors="replace"))}
         leaked = {d for d in written if len(d) >= 10 and d[-10:] in tails}
         assert not leaked, f"{page.name} holds phone numbers: {sorted(leaked)[:3]}"
+
+
+def test_personal_names_stay_in_the_raw_schema(warehouse):
+    """Employees' and clients' names are in schema raw only (personal_*_names); every other table holds ids."""
+    employees = {n for (n,) in warehouse.execute("SELECT full_name FROM raw.personal_employee_names").fetchall() if n}
+    clients = {n for (n,) in warehouse.execute("SELECT client_name FROM raw.personal_client_names").fetchall() if n}
+    assert "Anna Ivanova" in employees and len(clients) > 10
+    names = employees | clients
+    relations = warehouse.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                                  "WHERE table_schema NOT IN ('raw')").fetchall()
+    for schema, name in relations:
+        for (column,) in warehouse.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "AND data_type = 'VARCHAR'", [schema, name]).fetchall():
+            values = {v for (v,) in warehouse.execute(f'SELECT DISTINCT "{column}" FROM {schema}.{name}').fetchall()}
+            assert not values & names, f"{schema}.{name}.{column} holds names: {sorted(values & names)[:3]}"

@@ -3,7 +3,6 @@
 select
     stays.deal_id,
     stays.client_id,
-    clients.client_name,
     stays.employee_id,
     employees.team,
     stays.stage,
@@ -11,6 +10,5 @@ select
     stays.entered_at,
     stays.age_hours
 from {{ ref('int_stage_stays') }} as stays
-left join {{ ref('stg_clients') }} as clients on stays.client_id = clients.client_id
 left join {{ ref('stg_employees') }} as employees on stays.employee_id = employees.employee_id
 where stays.is_open

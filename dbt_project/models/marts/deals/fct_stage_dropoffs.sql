@@ -7,7 +7,6 @@ select
     stays.stage_order,
     stays.deal_id,
     stays.client_id,
-    clients.client_name,
     stays.employee_id,
     employees.team,
     stays.entered_at,
@@ -17,6 +16,5 @@ select
     coalesce(stays.stay_hours, stays.age_hours) as hours_in_stage
 from {{ ref('int_stage_stays') }} as stays
 left join {{ ref('int_deals') }} as deals on stays.deal_id = deals.deal_id
-left join {{ ref('stg_clients') }} as clients on stays.client_id = clients.client_id
 left join {{ ref('stg_employees') }} as employees on stays.employee_id = employees.employee_id
 where stays.is_open or stays.left_by_loss

@@ -32,7 +32,6 @@ problem_lists as (
 
 select
     per_entity.*,
-    clients.client_name,
     clients.client_type,
     problem_lists.problems,
     case when problem_lists.problems is null then 'valid' else 'problems' end as verdict

@@ -35,7 +35,6 @@ with_recency as (
 
 select
     with_recency.client_id,
-    with_recency.client_name,
     with_recency.client_type,
     with_recency.region,
     with_recency.industry,

@@ -4,7 +4,6 @@ with employees as (
 
 select
     employees.employee_id,
-    employees.full_name,
     employees.team,
     employees.role,
     employees.hired_on,

@@ -14,7 +14,6 @@ select
     months.reporting_date,
     contracts.contract_id,
     contracts.client_id,
-    clients.client_name,
     clients.region,
     clients.revenue_tier,
     contracts.deal_id,

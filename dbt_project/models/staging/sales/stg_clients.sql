@@ -1,10 +1,11 @@
+{#- Clients without names: they stay in schema raw (personal_client_names). -#}
+
 with clients as (
     {{ latest_version('clients', ['client_id']) }}
 )
 
 select
     client_id,
-    name as client_name,
     client_type,
     region,
     industry,

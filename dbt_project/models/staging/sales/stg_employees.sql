@@ -1,10 +1,11 @@
+{#- The roster without names: they stay in schema raw (personal_employee_names). -#}
+
 with employees as (
     {{ latest_version('employees', ['employee_id']) }}
 )
 
 select
     employee_id,
-    full_name,
     team,
     role,
     hired_on,
