@@ -60,7 +60,7 @@ postgres:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py --scale $(SCALE) --seed $(SEED)

@@ -13,6 +13,7 @@ import pytest
 
 from pipelines.runner import run_refresh
 from pipelines.settings import REPO_ROOT, Settings
+from tests.smtp_sink import SmtpSink
 
 # Tests land files and run at once: no waiting for files to stop changing (tests/test_landing.py tests that).
 os.environ.setdefault("SALESFUNNEL_LANDING_QUIET_SECONDS", "0")
@@ -53,3 +54,14 @@ def warehouse(worked_run, worked_settings):
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def sink(monkeypatch):
+    """A local SMTP server the alerts are mailed to (SALESFUNNEL_SMTP_* point at it)."""
+    with SmtpSink() as server:
+        monkeypatch.setenv("SALESFUNNEL_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SALESFUNNEL_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("SALESFUNNEL_ALERT_TO", "sales-ops@example.com, analyst@example.com")
+        monkeypatch.setenv("SALESFUNNEL_ALERT_FROM", "pipeline@example.com")
+        yield server

@@ -1,6 +1,6 @@
 """Operating the warehouse while people read it: readers in other processes never fail and never see a
 mix of two runs, a connection held open all day does not stop a run, runs queue on one lock, a run that
-does not pass its blocking checks publishes nothing (docs/operations.md)."""
+does not pass its blocking checks publishes nothing and people hear of it (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ import duckdb
 import yaml
 
 from expectations.suites import THRESHOLDS_FILE
+from pipelines.alerts import alert_on_failed_run, alert_on_rejected_files
 from pipelines.runner import run_refresh, step_timings
 from pipelines.warehouse_copies import run_lock, work_path
+from tests.test_alerts import sensor_context
 from tests.test_pipeline_runs import worked_copy
 
 # A sales mart and an entity mart, each as (rows, sum of row hashes): the version a read saw.
@@ -31,19 +33,22 @@ from pathlib import Path
 path, stop, out, mode = sys.argv[1:5]
 sql = sys.argv[5]
 with open(out, "a") as log:
-    held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+    held = None
     while not Path(stop).exists():
         try:
-            if held is not None:
-                version = held.execute(sql).fetchone()
-            else:
+            if mode == "hold":  # one connection, opened once there is a file, kept to the end
+                held = held or (duckdb.connect(path, read_only=True) if Path(path).exists() else None)
+                version = held.execute(sql).fetchone() if held else "absent"
+            elif Path(path).exists():
                 with duckdb.connect(path, read_only=True) as con:
                     version = con.execute(sql).fetchone()
+            else:
+                version = "absent"  # before the first publication there is nothing to read
             log.write("ok " + repr(version) + "\\n")
         except Exception as exc:
             log.write("error " + repr(exc).replace("\\n", " ") + "\\n")
         log.flush()
-        time.sleep(0.05 if held is None else 0.5)
+        time.sleep(0.05 if mode == "poll" else 0.5)
 """
 
 
@@ -56,66 +61,68 @@ def start_reader(warehouse: Path, stop: Path, out: Path, mode: str) -> subproces
     return subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop), str(out), mode, VERSION_SQL])
 
 
-def test_readers_never_fail_and_never_see_a_mix_while_runs_write(tmp_path):
+def test_readers_never_fail_and_never_see_a_mix_while_runs_write(tmp_path, sink):
+    """Readers in other processes through a first run and a rerun with new data (the first run waits for
+    another holder of the run lock; a rejected file is alerted about once): every read succeeds and sees
+    one published version."""
     settings = worked_copy(tmp_path)
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert run_refresh(settings, instance=instance).success
-        before = version(settings.warehouse)
-        stop = tmp_path / "stop"
-        polling, holding = tmp_path / "polling.log", tmp_path / "holding.log"
-        readers = [start_reader(settings.warehouse, stop, polling, "poll"),
-                   start_reader(settings.warehouse, stop, holding, "hold")]
-        try:
-            time.sleep(2)  # both readers are in: one opens the file every 50 ms, one holds it open
-            full = run_refresh(settings, instance=instance, rebuild=True)  # every asset rebuilt
-            # New sales rows and a new identifier observation: both marts change in the next run.
+    (settings.landing / "calls__empty.csv").write_bytes(b"")  # rejected: an alert, once
+    stop = tmp_path / "stop"
+    polling, holding = tmp_path / "polling.log", tmp_path / "holding.log"
+    readers = [start_reader(settings.warehouse, stop, polling, "poll"),
+               start_reader(settings.warehouse, stop, holding, "hold")]
+    released, held = [], threading.Event()
+
+    def another_run():
+        with run_lock(settings.warehouse, "another run", print):
+            held.set()
+            time.sleep(3)
+            released.append(time.time())
+
+    try:
+        holder = threading.Thread(target=another_run)
+        holder.start()
+        held.wait()
+        with dg.DagsterInstance.ephemeral() as instance:
+            first = run_refresh(settings, instance=instance)
+            steps = step_timings(instance, first.run_id)
+            with sensor_context(instance, first.run_id, "PIPELINE_SUCCESS", settings) as context:
+                alert_on_rejected_files(context)
+            holder.join()
+            before = version(settings.warehouse)
+            time.sleep(1.5)  # the holding reader opens the first version
+            # New sales rows and a new identifier observation: both marts change.
             (settings.landing / "calls__new.csv").write_text(
                 "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
                 "K950,2026-05-20T10:00:00+03:00,outbound,E1,C16,+74951230016,ANSWERED,60,refused\n")
             (settings.landing / "entity_identifiers__new.csv").write_text(
                 "client_id,id_type,id_value,source,observed_at\nC02,INN,7736050003,registry,2026-05-30\n")
             rerun = run_refresh(settings, instance=instance)
+            with sensor_context(instance, rerun.run_id, "PIPELINE_SUCCESS", settings) as context:
+                alert_on_rejected_files(context)  # the same empty file, rejected again: not news
             time.sleep(1.5)
-        finally:
-            stop.touch()
-            for reader in readers:
-                reader.wait(timeout=30)
-    assert full.success and rerun.success
+    finally:
+        stop.touch()
+        for reader in readers:
+            reader.wait(timeout=30)
+    assert first.success and rerun.success
+    assert min(step["start"] for step in steps.values()) >= released[0]  # it waited for the lock
     after = version(settings.warehouse)
     assert after != before
     for log in (polling, holding):
         lines = log.read_text().splitlines()
         assert lines and not [line for line in lines if line.startswith("error")]
-        assert {line[3:] for line in lines} <= {before, after}
-    seen = {line[3:] for line in polling.read_text().splitlines()}
-    assert seen == {before, after}
-    # The connection held open all along reads the version it opened.
-    assert {line[3:] for line in holding.read_text().splitlines()} == {before}
+        assert {line[3:] for line in lines} <= {"'absent'", before, after}
+    assert {line[3:] for line in polling.read_text().splitlines()} == {"'absent'", before, after}
+    # The connection held open since the first publication reads that version to the end.
+    assert {line[3:] for line in holding.read_text().splitlines()} - {"'absent'"} == {before}
+    # The rejected file reached people once.
+    [mail] = sink.messages
+    assert "succeeded, with problems" in mail["Subject"]
+    assert "file rejected: calls__empty.csv: empty file (0 bytes)" in mail.get_payload(decode=True).decode()
 
 
-def test_a_run_waits_for_the_run_holding_the_warehouse(tmp_path):
-    settings = worked_copy(tmp_path)
-    released = []
-    held = threading.Event()
-
-    def other_run():
-        with run_lock(settings.warehouse, "another run", print):
-            held.set()
-            time.sleep(3)
-            released.append(time.time())
-
-    holder = threading.Thread(target=other_run)
-    holder.start()
-    held.wait()
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = run_refresh(settings, instance=instance)
-        steps = step_timings(instance, result.run_id)
-    holder.join()
-    assert result.success
-    assert min(step["start"] for step in steps.values()) >= released[0]
-
-
-def test_a_run_that_fails_a_blocking_check_publishes_nothing(tmp_path, monkeypatch):
+def test_a_blocked_run_publishes_nothing_and_raises_an_alert(tmp_path, monkeypatch, sink):
     settings = worked_copy(tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_refresh(settings, instance=instance).success
@@ -131,6 +138,8 @@ def test_a_run_that_fails_a_blocking_check_publishes_nothing(tmp_path, monkeypat
             "call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome\n"
             "K950,2026-05-20T10:00:00+03:00,outbound,E1,C16,+74951230016,ANSWERED,60,refused\n")
         blocked = run_refresh(settings, instance=instance)
+        with sensor_context(instance, blocked.run_id, "PIPELINE_FAILURE", settings) as context:
+            alert_on_failed_run(context.for_run_failure())
     assert not blocked.success
     assert settings.warehouse.read_bytes() == published_bytes  # the last good version, untouched
     assert version(settings.warehouse) == published
@@ -138,3 +147,10 @@ def test_a_run_that_fails_a_blocking_check_publishes_nothing(tmp_path, monkeypat
     assert version(work_path(settings.warehouse)) != published
     materialised = json.dumps([e.asset_key.to_user_string() for e in blocked.get_asset_materialization_events()])
     assert "published/warehouse" not in materialised
+    # People hear of it: one alert in the log and one e-mail, with the check that failed.
+    expected = "check failed: quality/expectation_results:entity_identifiers__no_collisions (ERROR)"
+    log = (settings.warehouse.parent / "logs" / "alerts.log").read_text()
+    assert f"run {blocked.run_id[:8]} of refresh_all failed" in log and expected in log
+    [mail] = sink.messages
+    assert mail["To"] == "sales-ops@example.com, analyst@example.com" and mail["From"] == "pipeline@example.com"
+    assert "failed" in mail["Subject"] and expected in mail.get_payload(decode=True).decode()
