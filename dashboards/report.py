@@ -25,6 +25,7 @@ from plotly.offline import get_plotlyjs
 from dashboards import figures
 from dashboards.labels import Names, label
 from dashboards.lists import csv_link, html_table, neutralise_frame
+from pipelines.ingest.loader import REJECTED_FILES_SQL
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
 # Every table load_report_data reads; the report's Dagster asset declares them as its upstream assets.
@@ -135,10 +136,7 @@ def load_report_data(warehouse: Path) -> ReportData:
                               "FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"),
             quarantined=con.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM raw._load_ledger "
                                     "WHERE status = 'loaded'").fetchall()[0][0],
-            rejected_files=con.execute("""
-                SELECT count(*) FROM (SELECT file_name, arg_max(status, load_id) AS last_status
-                                      FROM raw._load_ledger GROUP BY file_name) WHERE last_status = 'rejected'
-            """).fetchall()[0][0],
+            rejected_files=con.execute(f"SELECT count(*) FROM ({REJECTED_FILES_SQL})").fetchall()[0][0],
         )
 
 

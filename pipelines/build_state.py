@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.loader import REJECTED_FILES_SQL
 from pipelines.settings import REPO_ROOT
 
 STATE_TABLE = "raw._build_state"
@@ -49,10 +50,7 @@ def _data_state(con: duckdb.DuckDBPyConnection) -> list:
     loaded = con.execute("""
         SELECT count(*), coalesce(max(load_id), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
         FROM raw._load_ledger WHERE status = 'loaded'""").fetchone()
-    rejected = con.execute("""
-        SELECT file_name FROM (SELECT file_name, arg_max(status, load_id) AS last_status
-                               FROM raw._load_ledger GROUP BY file_name)
-        WHERE last_status = 'rejected' ORDER BY file_name""").fetchall()
+    rejected = con.execute(f"{REJECTED_FILES_SQL} ORDER BY file_name").fetchall()
     return [list(loaded), [name for (name,) in rejected]]
 
 
