@@ -3,37 +3,31 @@ result's `all_events` or a run's event log in the instance (the alerts read that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import dagster as dg
 
 from pipelines.ingest.assets import NO_REJECTED_FILES
 
 
-def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
-    """Checks that did not pass, as `asset:check (severity)`, among a run's events (an in-process
-    result's `all_events`, or the instance's event log of a run)."""
-    failed = []
+def _check_evaluations(events: Iterable[dg.DagsterEvent]) -> Iterator[dg.AssetCheckEvaluation]:
     for event in events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
-                              f"({evaluation.severity.value})")
-    return failed
+            yield event.event_specific_data
+
+
+def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """Checks that did not pass, as `asset:check (severity)`."""
+    return [f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({evaluation.severity.value})"
+            for evaluation in _check_evaluations(events) if not evaluation.passed]
 
 
 def rejected_files(events: Iterable[dg.DagsterEvent], only_new: bool = False) -> list[tuple[str, str]]:
     """(file, reason) of every landed file the run rejected, from the ledger's check; `only_new`: those
     rejected for the first time with this content and reason."""
-    rejected = []
-    for event in events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata:
-                rejected += [(r["file"], r["reason"]) for r in evaluation.metadata["rejected"].value
-                             if r.get("new", True) or not only_new]
-    return rejected
+    return [(r["file"], r["reason"]) for evaluation in _check_evaluations(events)
+            if evaluation.check_name == NO_REJECTED_FILES and "rejected" in evaluation.metadata
+            for r in evaluation.metadata["rejected"].value if r.get("new", True) or not only_new]
 
 
 def step_failures(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:

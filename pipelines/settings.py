@@ -25,22 +25,23 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("SALESFUNNEL_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)
 
 
+def _number_from_env(name: str, unit: str, default: float | None) -> float | None:
+    """The number an environment variable holds, `default` when it is unset or empty."""
+    value = os.environ.get(name, "")
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number of {unit}, not {value!r}") from None
+
+
 def quiet_seconds_from_env() -> float:
     """How long a landed file must stay unchanged before it is loaded: SALESFUNNEL_LANDING_QUIET_SECONDS."""
-    value = os.environ.get("SALESFUNNEL_LANDING_QUIET_SECONDS", "")
-    try:
-        return float(value) if value else DEFAULT_LANDING_QUIET_SECONDS
-    except ValueError:
-        raise ValueError(f"SALESFUNNEL_LANDING_QUIET_SECONDS must be a number of seconds, not {value!r}") from None
+    return _number_from_env("SALESFUNNEL_LANDING_QUIET_SECONDS", "seconds", DEFAULT_LANDING_QUIET_SECONDS)
 
 
 def retention_days_from_env() -> float | None:
     """Days a loaded file stays in the landing folder: SALESFUNNEL_LANDING_RETENTION_DAYS (unset: forever)."""
-    value = os.environ.get("SALESFUNNEL_LANDING_RETENTION_DAYS", "")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        raise ValueError(f"SALESFUNNEL_LANDING_RETENTION_DAYS must be a number of days, not {value!r}") from None
+    return _number_from_env("SALESFUNNEL_LANDING_RETENTION_DAYS", "days", None)
 
 
 @dataclass(frozen=True)

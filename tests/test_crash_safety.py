@@ -46,27 +46,32 @@ def ledger_matches_raw(warehouse: Path) -> dict[str, tuple[int, int]]:
                     con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]) for t in TABLES}
 
 
+def state_and_parent(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent id from /proc, None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def alive(pid: int) -> bool:
+    status = state_and_parent(pid)
+    return status is not None and status[0] != "Z"  # a zombie has exited; nobody has collected it yet
+
+
 def children(pid: int, running: bytes) -> list[int]:
     """Live processes whose parent is `pid` and whose command line holds `running`."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        status = state_and_parent(int(entry.name)) if entry.name.isdigit() else None
+        if status is not None and status[0] != "Z" and status[1] == pid:
             try:
-                stat = (entry / "stat").read_text()
+                if running in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
             except OSError:
                 continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and fields[0] != "Z" and running in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; whoever adopted it has not collected it yet
 
 
 def start_cli_run(settings: Settings, log: Path) -> subprocess.Popen:

@@ -39,13 +39,13 @@ from pipelines.ingest.translate import SQL_TYPES, MappingSqlError, checked_rows_
 from pipelines.settings import duckdb_memory_limit
 
 RAW_SCHEMA = "raw"
-# Names of files still being written by a copy, a browser or an editor: left alone until renamed.
 # The files whose latest ledger row is a rejection, as they stand now (the report counts them; the build
 # fingerprint lists them).
 REJECTED_FILES_SQL = f"""
     SELECT file_name FROM (SELECT file_name, arg_max(status, load_id) AS last_status
                            FROM {RAW_SCHEMA}._load_ledger GROUP BY file_name)
     WHERE last_status = 'rejected'"""
+# Names of files still being written by a copy, a browser or an editor: left alone until renamed.
 IN_PROGRESS = ("*.part", "*.partial", "*.tmp", "*.crdownload", "*.download", "~$*", "*~", "*.swp")
 _LEDGER_COLUMNS = {
     "load_id": "BIGINT", "table_name": "VARCHAR", "file_name": "VARCHAR", "file_sha256": "VARCHAR",
