@@ -26,13 +26,10 @@
     {{ return(adapter.dispatch('percentile')(expression, fraction)) }}
 {%- endmacro %}
 
-{#- Ordered-set aggregate of SQL:2003 (DuckDB, Postgres, Spark 3.3+); NULLs are ignored. -#}
+{#- Ordered-set aggregate of SQL:2003 (DuckDB, Postgres, Spark 3.3+); NULLs are ignored. Exact on purpose:
+    an engine with only an approximate one (Trino's approx_percentile) gets an error, not other medians. -#}
 {% macro default__percentile(expression, fraction) -%}
     percentile_cont({{ fraction }}) within group (order by {{ expression }})
-{%- endmacro %}
-
-{% macro trino__percentile(expression, fraction) -%}
-    approx_percentile({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
 {#- How many rows meet a condition, as a bigint on every engine (a plain sum of 0/1 is a 128-bit

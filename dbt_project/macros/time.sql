@@ -96,3 +96,8 @@
 {% macro same_period_start(left, right) -%}
     coalesce({{ left }}, cast('1900-01-01' as date)) = coalesce({{ right }}, cast('1900-01-01' as date))
 {%- endmacro %}
+
+{#- Whole days from one date to another, as a bigint on every engine (Spark's datediff is an int). -#}
+{% macro days_between(start_date, end_date) -%}
+    cast({{ dbt.datediff(start_date, end_date, 'day') }} as {{ dbt.type_bigint() }})
+{%- endmacro %}

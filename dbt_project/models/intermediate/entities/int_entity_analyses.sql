@@ -27,7 +27,7 @@ measured as (
         analyses.completed_at is null as is_open,
         {{ hours_between('analyses.requested_at', 'analyses.completed_at') }} / 24.0 as duration_days,
         case when analyses.completed_at is null
-                then {{ dbt.datediff('cast(analyses.requested_at as date)', 'as_of.as_of_date', 'day') }}
+                then {{ days_between('cast(analyses.requested_at as date)', 'as_of.as_of_date') }}
         end as age_days,
         coalesce(identifier_counts.identifier_count, 0) as identifier_count
     from analyses

@@ -50,7 +50,7 @@ collisions as (
     select
         id_type,
         normalized_value,
-        {{ dbt.listagg('distinct client_id', "', '", 'order by client_id') }} as client_ids
+        {{ ordered_list('client_id', "', '", ['client_id'], distinct=true) }} as client_ids
     from checked
     group by id_type, normalized_value
     having count(distinct client_id) > 1

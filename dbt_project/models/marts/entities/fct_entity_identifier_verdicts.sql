@@ -23,8 +23,8 @@ per_entity as (
 problem_lists as (
     select
         client_id,
-        {{ dbt.listagg(dbt.concat(['id_type', "' '", 'id_value', "' ('", 'source', "'): '", 'problems']),
-                       "' | '", 'order by id_type, id_value, source') }} as problems
+        {{ ordered_list(dbt.concat(['id_type', "' '", 'id_value', "' ('", 'source', "'): '", 'problems']),
+                        "' | '", ['id_type', 'id_value', 'source']) }} as problems
     from checks
     where problems is not null
     group by client_id

@@ -183,10 +183,9 @@ fte as (
         periods.slice_type,
         periods.slice_value,
         sum(
-            greatest(0, {{ dbt.datediff(
+            greatest(0, {{ days_between(
                 'greatest(periods.period_start, coalesce(roster_slices.hired_on, periods.period_start))',
-                'least(periods.period_end, coalesce(roster_slices.left_on, periods.period_end))',
-                'day') }})
+                'least(periods.period_end, coalesce(roster_slices.left_on, periods.period_end))') }})
         ) as employed_days
     from periods
     inner join roster_slices
@@ -213,7 +212,7 @@ final as (
         > as_of.as_of_date as cohort_open,
         periods.participants,
         {{ safe_divide('periods.results', 'periods.participants') }} as productivity,
-        {{ safe_divide('fte.employed_days', dbt.datediff('periods.period_start', 'periods.period_end', 'day')) }} as fte,
+        {{ safe_divide('fte.employed_days', days_between('periods.period_start', 'periods.period_end')) }} as fte,
         periods.median_hours_to_result,
         periods.p90_hours_to_result,
         case when processes.attempt_event is not null then periods.attempts end as dials

@@ -26,7 +26,7 @@ with_recency as (
         history.first_contact_at,
         history.last_meeting_at,
         coalesce(history.deals, 0) as deals,
-        {{ dbt.datediff('cast(history.last_meeting_at as date)', 'as_of.as_of_date', 'day') }}
+        {{ days_between('cast(history.last_meeting_at as date)', 'as_of.as_of_date') }}
             as days_since_last_meeting
     from clients
     cross join {{ ref('int_as_of') }} as as_of

@@ -20,7 +20,7 @@ select
     contracts.signed_on,
     contracts.starts_on,
     contracts.ends_on,
-    {{ dbt.datediff('months.reporting_date', 'contracts.ends_on', 'day') }} as days_to_end,
+    {{ days_between('months.reporting_date', 'contracts.ends_on') }} as days_to_end,
     {{ var('contract_horizon_days') }} as horizon_days,
     contracts.amount,
     contracts.currency
