@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipelines.settings import DEFAULT_PHONE_REGION, DEFAULT_TZ
+from pipelines.settings import DEFAULT_PHONE_REGION, DEFAULT_TZ, ENGINES, engine_from_env
 
 
 def _sources(args: argparse.Namespace) -> tuple[Path, ...]:
@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = Settings(landing=args.landing, warehouse=args.warehouse, business_tz=args.tz,
                             as_of=date.fromisoformat(args.as_of) if args.as_of else None,
-                            sources=_sources(args), phone_region=args.phone_region)
+                            sources=_sources(args), phone_region=args.phone_region, engine=args.engine)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
                           "default SALESFUNNEL_SOURCES)")
     run.add_argument("--phone-region", default=os.environ.get("SALESFUNNEL_PHONE_REGION", DEFAULT_PHONE_REGION),
                      help=f"country of phone numbers written without a country code (default {DEFAULT_PHONE_REGION})")
+    run.add_argument("--engine", choices=ENGINES, default=engine_from_env(),
+                     help="what builds the dbt models: duckdb (default, or SALESFUNNEL_ENGINE) or spark "
+                          "(docs/scale-out.md); the marts land in --warehouse either way")
     run.add_argument("--entities-only", action="store_true",
                      help="refresh only entity identifiers and analyses (what the sensor does for such files)")
     run.add_argument("--rebuild", action="store_true",

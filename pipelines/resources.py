@@ -13,7 +13,8 @@ import duckdb
 
 from pipelines.ingest.loader import connect
 from pipelines.ingest.mappings import MappingSet, source_locations
-from pipelines.settings import DEFAULT_PHONE_REGION, Settings, duckdb_memory_limit
+from pipelines.settings import DEFAULT_PHONE_REGION, ENGINES, Settings, duckdb_memory_limit
+from pipelines.transform.spark_exchange import spark_env
 from pipelines.warehouse_copies import prepare_working_copy, run_lock, work_path
 
 
@@ -30,6 +31,7 @@ class WarehouseResource(dg.ConfigurableResource):
     phone_region: str = DEFAULT_PHONE_REGION
     landing_quiet_seconds: float = 0
     landing_retention_days: float | None = None
+    engine: str = ENGINES[0]  # what builds the dbt models; the marts land in `path` either way
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -38,7 +40,7 @@ class WarehouseResource(dg.ConfigurableResource):
                    as_of_date=settings.as_of.isoformat() if settings.as_of else None,
                    source_paths=[str(p) for p in settings.sources], phone_region=settings.phone_region,
                    landing_quiet_seconds=settings.landing_quiet_seconds,
-                   landing_retention_days=settings.landing_retention_days)
+                   landing_retention_days=settings.landing_retention_days, engine=settings.engine)
 
     @property
     def landing(self) -> Path:
@@ -74,9 +76,13 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def build_settings(self) -> dict[str, str | None]:
         """The settings the marts depend on (part of the build fingerprint)."""
-        return {"business_tz": self.business_tz, "as_of_date": self.as_of_date, "phone_region": self.phone_region}
+        return {"business_tz": self.business_tz, "as_of_date": self.as_of_date, "phone_region": self.phone_region,
+                "engine": self.engine}
 
     def dbt_env(self) -> dict[str, str]:
         """What dbt reads from the environment (profiles.yml and the vars of dbt_project.yml)."""
-        return {"SALESFUNNEL_WAREHOUSE": str(self.work_path), "SALESFUNNEL_TZ": self.business_tz,
-                "SALESFUNNEL_AS_OF": self.as_of_date or "", "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()}
+        env = {"SALESFUNNEL_WAREHOUSE": str(self.work_path), "SALESFUNNEL_TZ": self.business_tz,
+               "SALESFUNNEL_AS_OF": self.as_of_date or "", "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()}
+        if self.engine == "spark":
+            return {**env, **spark_env(Path(self.path))}
+        return {**env, "SALESFUNNEL_DBT_TARGET": "local"}

@@ -18,6 +18,7 @@ DEFAULT_TZ = "Europe/Moscow"
 DEFAULT_PHONE_REGION = "RU"
 DEFAULT_LANDING_QUIET_SECONDS = 10.0  # a landed file is loaded once it has not changed for this long
 DEFAULT_DUCKDB_MEMORY = "3GB"  # DuckDB spills to disk beyond it (its own default is 80% of RAM)
+ENGINES = ("duckdb", "spark")  # what builds the dbt models (docs/scale-out.md); the warehouse file is DuckDB
 
 
 def duckdb_memory_limit() -> str:
@@ -44,6 +45,11 @@ def retention_days_from_env() -> float | None:
     return _number_from_env("SALESFUNNEL_LANDING_RETENTION_DAYS", "days", None)
 
 
+def engine_from_env() -> str:
+    """What builds the dbt models: SALESFUNNEL_ENGINE, else DuckDB."""
+    return os.environ.get("SALESFUNNEL_ENGINE") or ENGINES[0]
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path
@@ -54,12 +60,15 @@ class Settings:
     phone_region: str = DEFAULT_PHONE_REGION  # where a number without a country code is from
     landing_quiet_seconds: float = field(default_factory=quiet_seconds_from_env)
     landing_retention_days: float | None = field(default_factory=retention_days_from_env)  # None: keep
+    engine: str = field(default_factory=engine_from_env)
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.business_tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.business_tz!r}; use an IANA name such as Europe/Moscow") from exc
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}; use one of {', '.join(ENGINES)}")
         object.__setattr__(self, "landing", Path(self.landing).resolve())
         object.__setattr__(self, "warehouse", Path(self.warehouse).resolve())
         object.__setattr__(self, "sources", tuple(Path(p).resolve() for p in self.sources))

@@ -19,6 +19,7 @@ from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY, SUITES
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import REFRESH_JOB, landing_sensor
 from pipelines.settings import Settings
+from pipelines.transform.assets import _assert_every_build_reported
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
@@ -152,3 +153,14 @@ def test_publication_waits_for_every_other_asset(graph):
     """Dagster runs the publication only after everything it depends on: it depends on every asset."""
     others = set(graph.materializable_asset_keys) - {PUBLISHED_KEY}
     assert set(graph.get_ancestor_asset_keys(PUBLISHED_KEY)) == others
+
+
+def test_a_dbt_build_whose_events_were_lost_fails_its_step():
+    """Else its assets stay unmaterialised, later steps are skipped and the run 'succeeds' unpublished."""
+    results = {"results": [{"unique_id": "model.salesfunnel.fct_process_kpis", "status": "success"},
+                           {"unique_id": "seed.salesfunnel.process_chain", "status": "success"},
+                           {"unique_id": "model.salesfunnel.fct_leads", "status": "skipped"},
+                           {"unique_id": "test.salesfunnel.not_null_x", "status": "pass"}]}
+    _assert_every_build_reported(results, {"model.salesfunnel.fct_process_kpis", "seed.salesfunnel.process_chain"})
+    with pytest.raises(dg.Failure, match="dbt built model.salesfunnel.fct_process_kpis but its events were lost"):
+        _assert_every_build_reported(results, {"seed.salesfunnel.process_chain"})

@@ -9,6 +9,7 @@ entity models of the first step). Every invocation costs seconds of start-up, so
 """
 
 import importlib
+import json
 import os
 import shutil
 import threading
@@ -23,6 +24,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
+from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
 ENTITY_MARTS_TAG = "entity_marts"
 
@@ -86,11 +88,40 @@ def _warm_up_great_expectations() -> None:
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
-    date in the environment."""
-    with _environ({**warehouse.dbt_env(), "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
+    date in the environment. On Spark the sources go out to it first and what it built comes back."""
+    spark = warehouse.engine == "spark"
+    env = warehouse.dbt_env()
+    if spark:
+        manifest = json.loads(ensure_manifest(dbt_project).read_text())
+        exchange = exchange_dir(Path(warehouse.path))
+        with warehouse.connect() as con:
+            export_tables(con, exchange, source_tables(manifest))
+    reported = set()
+    with _environ({**env, "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
         invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                reported.add(getattr(event.metadata.get("unique_id"), "value", None))
+            yield event
+    run_results = invocation.get_artifact("run_results.json")
+    _assert_every_build_reported(run_results, reported)
+    if spark:
+        built = built_tables(manifest, run_results)
+        with warehouse.connect() as con:
+            import_tables(con, exchange, built)
+        context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
     _keep_partial_parse(invocation)
+
+
+def _assert_every_build_reported(run_results: dict, reported: set[str | None]) -> None:
+    """Fail the step when dbt built a model or seed whose event never reached Dagster: its asset would
+    stay unmaterialised, every step after it would be skipped and the run end "successful" without
+    publishing. It happened when Spark wrote its progress bar into dbt's stream of JSON events."""
+    built = {result["unique_id"] for result in run_results["results"]
+             if result["status"] == "success" and result["unique_id"].split(".")[0] in ("model", "seed")}
+    if built - reported:
+        raise dg.Failure(f"dbt built {', '.join(sorted(built - reported))} but its events were lost on the "
+                         "way to Dagster (did something else write to dbt's standard output?)")
 
 
 def _dbt_step(name: str, select: str, warm_up_checks: bool = False):

@@ -1,0 +1,82 @@
+"""Where a Spark build meets the DuckDB warehouse (docs/scale-out.md).
+
+The dbt sources leave the warehouse's working copy as Parquet, one folder per table under the exchange
+folder; on Spark, dbt's run-start hook makes them tables and its run-end hook writes every model and seed
+it built back beside them (dbt_project/macros/engines.sql); they are loaded into the working copy, so the
+checks, the report and analysts' queries read the same tables whichever engine built them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from pipelines.canonical import DBT_PROJECT_DIR
+
+SPARK_TARGETS = ("spark_session", "spark_thrift")  # profiles.yml
+LOG4J_CONFIG = DBT_PROJECT_DIR / "spark" / "log4j2.properties"
+
+
+def spark_dir(warehouse: Path) -> Path:
+    """The local Spark session's tables and metastore: SALESFUNNEL_SPARK_DIR, else beside the warehouse."""
+    return Path(os.environ.get("SALESFUNNEL_SPARK_DIR") or warehouse.with_name(warehouse.stem + ".spark"))
+
+
+def exchange_dir(warehouse: Path) -> Path:
+    """Where sources go out and built tables come back: SALESFUNNEL_SPARK_EXCHANGE, else in spark_dir. With
+    a cluster, a folder its nodes reach too (SALESFUNNEL_SPARK_EXCHANGE_URI says how)."""
+    return Path(os.environ.get("SALESFUNNEL_SPARK_EXCHANGE") or spark_dir(warehouse) / "exchange").resolve()
+
+
+def spark_env(warehouse: Path) -> dict[str, str]:
+    """What dbt reads from the environment to build on Spark (profiles.yml, macros/engines.sql)."""
+    target = os.environ.get("SALESFUNNEL_DBT_TARGET") or SPARK_TARGETS[0]
+    if target not in SPARK_TARGETS:
+        raise ValueError(f"SALESFUNNEL_DBT_TARGET={target!r} is not a Spark target; use one of "
+                         f"{', '.join(SPARK_TARGETS)}")
+    return {"SALESFUNNEL_DBT_TARGET": target,
+            "SALESFUNNEL_SPARK_DIR": str(spark_dir(warehouse).resolve()),
+            # The exchange folder as Spark sees it: a bucket mounted here, or the same folder as a file:
+            # URI (a bare path would mean the cluster's default file system, HDFS, to Spark).
+            "SALESFUNNEL_SPARK_EXCHANGE_URI": (os.environ.get("SALESFUNNEL_SPARK_EXCHANGE_URI")
+                                               or exchange_dir(warehouse).as_uri()).rstrip("/"),
+            "SALESFUNNEL_SPARK_LOG4J": str(LOG4J_CONFIG),
+            # Spark binds to the machine's address otherwise, which a locked-down host may refuse.
+            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def export_tables(con: duckdb.DuckDBPyConnection, exchange: Path, tables: Iterable[tuple[str, str]]) -> None:
+    """Write each (schema, table) of the warehouse as <exchange>/<schema>/<table>/part-0.parquet."""
+    for schema, table in tables:
+        folder = exchange / schema / table
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        con.execute(f'COPY "{schema}"."{table}" TO {_quoted(folder / "part-0.parquet")} (FORMAT parquet)')
+
+
+def import_tables(con: duckdb.DuckDBPyConnection, exchange: Path, tables: Iterable[tuple[str, str]]) -> None:
+    """Replace each (schema, table) of the warehouse with the Parquet files Spark wrote for it."""
+    for schema, table in tables:
+        files = exchange / schema / table / "*.parquet"
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM read_parquet({_quoted(files)})')
+
+
+def source_tables(manifest: dict) -> list[tuple[str, str]]:
+    """The (schema, table) of every dbt source."""
+    return sorted({(source["schema"], source["identifier"]) for source in manifest["sources"].values()})
+
+
+def built_tables(manifest: dict, run_results: dict) -> list[tuple[str, str]]:
+    """The (schema, table) of every model and seed the invocation built."""
+    nodes = manifest["nodes"]
+    built = [nodes.get(result["unique_id"], {}) for result in run_results["results"] if result["status"] == "success"]
+    return [(node["schema"], node["alias"]) for node in built if node.get("resource_type") in ("model", "seed")]
