@@ -19,7 +19,7 @@ export SALESFUNNEL_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 # without it every Dagster run imports twice as slowly.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test dev demo bench lint lock clean chromium postgres
+.PHONY: run test dev demo bench lint lock clean chromium postgres spark test-spark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,21 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
+# Two worker processes (pytest-xdist), a test file each at a time: module fixtures are built once, and
+# the end-to-end runs, mostly one core each, use both of the reference machine's cores.
 test: lint
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -n 2 --dist loadfile
+
+# The Spark engine (docs/scale-out.md): Java 17 from Debian and pyspark, a source package pip builds in
+# about a minute (requirements-spark.lock: the default install plus dbt-spark and pyspark).
+spark: $(VENV)/.installed
+	@java -version 2>&1 | grep -q 'version "\(1[7-9]\|2[0-9]\)' || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-spark.lock
+
+# The same marts from a local Spark session as from DuckDB (tests/test_spark_engine.py).
+test-spark: spark
+	$(BIN)/python -m pytest -q -m spark --durations=5 -n 2
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py --scale $(SCALE) --seed $(SEED)
@@ -74,6 +87,7 @@ lint: $(VENV)/.installed
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev --extra spark pyproject.toml -o requirements-spark.lock
 
 # Keeps data/landing: files you dropped there are yours (rm -rf data/landing to regenerate the demo).
 clean:
