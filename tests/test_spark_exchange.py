@@ -54,7 +54,7 @@ def test_dbt_gets_the_duckdb_target_unless_the_engine_is_spark(tmp_path, monkeyp
     monkeypatch.setenv("SALESFUNNEL_SPARK_EXCHANGE_URI", "s3a://sales-ops/exchange/")  # the bucket mounted here
     assert spark_env(tmp_path / "w.duckdb")["SALESFUNNEL_SPARK_EXCHANGE_URI"] == "s3a://sales-ops/exchange"
     monkeypatch.setenv("SALESFUNNEL_DBT_TARGET", "local")
-    with pytest.raises(ValueError, match="'local' is not a Spark target"):
+    with pytest.raises(ValueError, match="'local' is not a Spark target: the engine is spark"):
         spark_env(tmp_path / "w.duckdb")
 
 
