@@ -32,7 +32,7 @@ def test_the_command_line_refuses_an_unknown_engine(tmp_path, capsys):
 
 
 def test_dbt_gets_the_duckdb_target_unless_the_engine_is_spark(tmp_path, monkeypatch):
-    for name in ("SALESFUNNEL_DBT_TARGET", "SALESFUNNEL_SPARK_DIR", "SALESFUNNEL_SPARK_EXCHANGE",
+    for name in ("SALESFUNNEL_DBT_TARGET", "SALESFUNNEL_SPARK_DIR", "SALESFUNNEL_SPARK_EXCHANGE", "PYTHONWARNINGS",
                  "SALESFUNNEL_SPARK_EXCHANGE_URI", "SPARK_LOCAL_IP"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb", engine="duckdb")
@@ -44,6 +44,7 @@ def test_dbt_gets_the_duckdb_target_unless_the_engine_is_spark(tmp_path, monkeyp
     assert env["SALESFUNNEL_SPARK_DIR"] == str(tmp_path / "w.spark")
     assert env["SALESFUNNEL_SPARK_EXCHANGE_URI"] == (tmp_path / "w.spark" / "exchange").as_uri()
     assert env["SPARK_LOCAL_IP"] == "127.0.0.1"
+    assert env["PYTHONWARNINGS"].startswith("ignore:PySpark does not yet fully support pandas")
     assert Path(env["SALESFUNNEL_SPARK_LOG4J"]).is_file()
 
     monkeypatch.setenv("SALESFUNNEL_DBT_TARGET", "spark_thrift")

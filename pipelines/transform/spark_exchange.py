@@ -19,6 +19,7 @@ from pipelines.canonical import DBT_PROJECT_DIR
 
 DEFAULT_SPARK_TARGET = "spark_session"  # profiles.yml; every Spark output's name begins with "spark_"
 LOG4J_CONFIG = DBT_PROJECT_DIR / "spark" / "log4j2.properties"
+PANDAS_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"
 
 
 def spark_dir(warehouse: Path) -> Path:
@@ -46,7 +47,9 @@ def spark_env(warehouse: Path) -> dict[str, str]:
                                                or exchange_dir(warehouse).as_uri()).rstrip("/"),
             "SALESFUNNEL_SPARK_LOG4J": str(LOG4J_CONFIG),
             # Spark binds to the machine's address otherwise, which a locked-down host may refuse.
-            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
+            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+            # pyspark warns on import that it does not know pandas 3; dbt-spark does not use pandas.
+            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), PANDAS_WARNING]))}
 
 
 def _quoted(path: Path) -> str:
