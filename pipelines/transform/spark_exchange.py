@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.canonical import DBT_PROJECT_DIR
+from pipelines.ingest.reading import sql_ident, sql_text
 
 DEFAULT_SPARK_TARGET = "spark_session"  # profiles.yml; every Spark output's name begins with "spark_"
 LOG4J_CONFIG = DBT_PROJECT_DIR / "spark" / "log4j2.properties"
@@ -52,25 +53,23 @@ def spark_env(warehouse: Path) -> dict[str, str]:
             "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), PANDAS_WARNING]))}
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def export_tables(con: duckdb.DuckDBPyConnection, exchange: Path, tables: Iterable[tuple[str, str]]) -> None:
     """Write each (schema, table) of the warehouse as <exchange>/<schema>/<table>/part-0.parquet."""
     for schema, table in tables:
         folder = exchange / schema / table
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        con.execute(f'COPY "{schema}"."{table}" TO {_quoted(folder / "part-0.parquet")} (FORMAT parquet)')
+        con.execute(f"COPY {sql_ident(schema)}.{sql_ident(table)} TO {sql_text(str(folder / 'part-0.parquet'))} "
+                    "(FORMAT parquet)")
 
 
 def import_tables(con: duckdb.DuckDBPyConnection, exchange: Path, tables: Iterable[tuple[str, str]]) -> None:
     """Replace each (schema, table) of the warehouse with the Parquet files Spark wrote for it."""
     for schema, table in tables:
-        files = exchange / schema / table / "*.parquet"
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM read_parquet({_quoted(files)})')
+        files = sql_text(str(exchange / schema / table / "*.parquet"))
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {sql_ident(schema)}")
+        con.execute(f"CREATE OR REPLACE TABLE {sql_ident(schema)}.{sql_ident(table)} AS "
+                    f"SELECT * FROM read_parquet({files})")
 
 
 def source_tables(manifest: dict) -> list[tuple[str, str]]:
