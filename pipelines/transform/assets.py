@@ -23,7 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
-from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
+from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, built_node_ids, dbt_project, ensure_manifest
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
 ENTITY_MARTS_TAG = "entity_marts"
@@ -117,8 +117,7 @@ def _assert_every_build_reported(run_results: dict, reported: set[str | None]) -
     """Fail the step when dbt built a model or seed whose event never reached Dagster: its asset would
     stay unmaterialised, every step after it would be skipped and the run end "successful" without
     publishing. It happened when Spark wrote its progress bar into dbt's stream of JSON events."""
-    built = {result["unique_id"] for result in run_results["results"]
-             if result["status"] == "success" and result["unique_id"].split(".")[0] in ("model", "seed")}
+    built = set(built_node_ids(run_results))
     if built - reported:
         raise dg.Failure(f"dbt built {', '.join(sorted(built - reported))} but its events were lost on the "
                          "way to Dagster (did something else write to dbt's standard output?)")

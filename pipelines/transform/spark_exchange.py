@@ -17,6 +17,7 @@ import duckdb
 
 from pipelines.canonical import DBT_PROJECT_DIR
 from pipelines.ingest.reading import sql_ident, sql_text
+from pipelines.transform.project import built_node_ids
 
 DEFAULT_SPARK_TARGET = "spark_session"  # profiles.yml; every Spark output's name begins with "spark_"
 LOG4J_CONFIG = DBT_PROJECT_DIR / "spark" / "log4j2.properties"
@@ -80,5 +81,4 @@ def source_tables(manifest: dict) -> list[tuple[str, str]]:
 def built_tables(manifest: dict, run_results: dict) -> list[tuple[str, str]]:
     """The (schema, table) of every model and seed the invocation built."""
     nodes = manifest["nodes"]
-    built = [nodes.get(result["unique_id"], {}) for result in run_results["results"] if result["status"] == "success"]
-    return [(node["schema"], node["alias"]) for node in built if node.get("resource_type") in ("model", "seed")]
+    return [(nodes[node_id]["schema"], nodes[node_id]["alias"]) for node_id in built_node_ids(run_results)]
