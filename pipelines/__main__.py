@@ -57,7 +57,8 @@ def _run(args: argparse.Namespace) -> int:
     quiet = args.log_level in ("WARNING", "ERROR")
     with log.open("w") as out, contextlib.redirect_stdout(out if quiet else sys.stdout):
         result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only,
-                             timings=args.timings, rebuild=args.rebuild)
+                             timings=args.timings, rebuild=args.rebuild or args.full_refresh,
+                             full_refresh=args.full_refresh)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result.all_events):
         print(f"check failed: {check}")
@@ -137,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="refresh only entity identifiers and analyses (what the sensor does for such files)")
     run.add_argument("--rebuild", action="store_true",
                      help="build every asset even when nothing is new since the last build")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="also rebuild the incremental models (call legs, calls) from every row loaded, not "
+                          "only the new loads (implies --rebuild)")
     run.add_argument("--timings", type=Path, help="write each step's start and end to this JSON file (benchmarks)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")

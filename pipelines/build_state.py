@@ -7,6 +7,12 @@ library versions). Their fingerprint is recorded when a run has built everything
 fingerprint is the same would rebuild the same marts, so its ingestion step yields nothing and Dagster
 skips every step after it. Anything new (a file with new rows, a changed mapping, seed or model, another
 as-of date) changes the fingerprint and the run builds as usual; `rebuild` forces a build regardless.
+
+The incremental dbt models (macros/incremental.sql) keep what earlier runs built and take in only new
+loads. That equals a rebuild while what turns raw rows into theirs is unchanged: the code and
+configuration, the libraries, the time zone, the engine and the phone settings (the hash key). That
+is each model's basis, kept per model; a dbt step rebuilds its incremental models in full when the
+basis of one of them has changed (pipelines/transform/assets.py).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pipelines.ingest.loader import REJECTED_FILES_SQL
 from pipelines.settings import REPO_ROOT
 
 STATE_TABLE = "raw._build_state"
+BASIS_TABLE = "raw._incremental_basis"
 # The code and configuration the marts depend on (dbt's target/ and logs/ are outputs, not inputs).
 CODE_FOLDERS = ("pipelines", "expectations", "dashboards", "sources", "dbt_project/models",
                 "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests")
@@ -56,15 +63,47 @@ def _data_state(con: duckdb.DuckDBPyConnection) -> list:
 
 def fingerprint(con: duckdb.DuckDBPyConnection, settings: dict[str, str | None]) -> str:
     """The fingerprint of what the assets would be built from now; settings: the run's, by name."""
-    state = {"data": _data_state(con), "settings": settings, "code": _code_digest(),
-             "libraries": {name: metadata.version(name) for name in LIBRARIES}}
-    return hashlib.blake2b(json.dumps(state, sort_keys=True, default=str).encode(), digest_size=16).hexdigest()
+    return _digest({"data": _data_state(con), "settings": settings, "code": _code_digest(),
+                    "libraries": {name: metadata.version(name) for name in LIBRARIES}})
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(json.dumps(value, sort_keys=True, default=str).encode(), digest_size=16).hexdigest()
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                            [schema, name]).fetchone()[0])
+
+
+def incremental_basis(con: duckdb.DuckDBPyConnection, settings: dict[str, str | None]) -> str:
+    """The basis of the incremental models now. The as-of date is not part of it: they hold every row
+    loaded, and the as-of date cuts downstream (an analyst's as-of run must not rebuild them)."""
+    phones = (con.execute("SELECT DISTINCT settings_id FROM raw.phone_numbers ORDER BY 1").fetchall()
+              if _table_exists(con, "raw.phone_numbers") else [])
+    return _digest({"settings": {k: v for k, v in settings.items() if k != "as_of_date"},
+                    "phone_settings": [s for (s,) in phones], "code": _code_digest(),
+                    "libraries": {name: metadata.version(name) for name in LIBRARIES}})
+
+
+def models_on_another_basis(con: duckdb.DuckDBPyConnection, models: list[str], basis: str) -> list[str]:
+    """The models (dbt unique ids) last built on another basis than `basis`, or never recorded."""
+    held = (dict(con.execute(f"SELECT model, basis FROM {BASIS_TABLE}").fetchall())
+            if _table_exists(con, BASIS_TABLE) else {})
+    return [m for m in models if held.get(m) != basis]
+
+
+def record_basis(con: duckdb.DuckDBPyConnection, models: list[str], basis: str) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {BASIS_TABLE} (model VARCHAR PRIMARY KEY, basis VARCHAR, "
+                "built_at TIMESTAMPTZ)")
+    for model in models:
+        con.execute(f"INSERT OR REPLACE INTO {BASIS_TABLE} VALUES (?, ?, now())", [model, basis])
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """(fingerprint, run id) of the last run that built everything, if any."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_schema = 'raw' AND table_name = '_build_state'").fetchone()[0]:
+    if not _table_exists(con, STATE_TABLE):
         return None
     return con.execute(f"SELECT fingerprint, run_id FROM {STATE_TABLE} ORDER BY built_at DESC LIMIT 1").fetchone()
 

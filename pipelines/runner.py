@@ -15,14 +15,16 @@ from pipelines.settings import Settings
 
 def run_refresh(settings: Settings, instance: dg.DagsterInstance | None = None, log_level: str = "DEBUG",
                 entities_only: bool = False, timings: Path | None = None,
-                rebuild: bool = False) -> dg.ExecuteInProcessResult:
+                rebuild: bool = False, full_refresh: bool = False) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check (or, with entities_only, what the sensor runs when
-    only entity files land); when nothing is new since the last build, nothing (unless `rebuild`).
+    only entity files land); when nothing is new since the last build, nothing (unless `rebuild`);
+    `full_refresh`: the dbt models step rebuilds its incremental models from every row loaded.
     With no instance, the one of DAGSTER_HOME if set (so the runs show in the UI), else an ephemeral
     one. `timings`: a JSON file to write each step's start and end to."""
     job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}},
-                  "ops": {"ingest_landing": {"config": {"rebuild": rebuild}}}}
+                  "ops": {"ingest_landing": {"config": {"rebuild": rebuild}},
+                          "dbt_models": {"config": {"full_refresh": full_refresh}}}}
     options = {"raise_on_error": False, "run_config": run_config,
                "asset_selection": entity_asset_keys() if entities_only else None}
 

@@ -1,11 +1,19 @@
-"""The build fingerprint: what the marts are built from. Unit tests on a small ledger."""
+"""The build fingerprint (what the marts are built from) and the incremental models' basis (what their
+rows were made by). Unit tests on a small ledger."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from pipelines.build_state import fingerprint, last_build, record_build
+from pipelines.build_state import (
+    fingerprint,
+    incremental_basis,
+    last_build,
+    models_on_another_basis,
+    record_basis,
+    record_build,
+)
 
 SETTINGS = {"business_tz": "Europe/Moscow", "as_of_date": None, "phone_region": "RU"}
 
@@ -61,3 +69,30 @@ def test_settings_and_outside_configuration_change_it(con, tmp_path, monkeypatch
     assert with_config != before
     report_config.write_text("language: en\n")
     assert fingerprint(con, SETTINGS) != with_config
+
+
+MODELS = ["model.salesfunnel.int_calls", "model.salesfunnel.stg_calls"]
+
+
+def test_models_never_recorded_or_built_on_another_basis_are_stale(con):
+    assert models_on_another_basis(con, MODELS, "b1") == MODELS
+    record_basis(con, MODELS, "b1")
+    assert models_on_another_basis(con, MODELS, "b1") == []
+    record_basis(con, MODELS[:1], "b2")  # a run that built only one of them on a new basis
+    assert models_on_another_basis(con, MODELS, "b2") == MODELS[1:]
+    assert models_on_another_basis(con, MODELS, "b1") == MODELS[:1]
+
+
+def test_the_as_of_date_leaves_the_basis_and_what_makes_rows_changes_it(con):
+    before = incremental_basis(con, SETTINGS)
+    assert incremental_basis(con, {**SETTINGS, "as_of_date": "2026-05-31"}) == before
+    assert incremental_basis(con, {**SETTINGS, "business_tz": "Asia/Yekaterinburg"}) != before
+    assert incremental_basis(con, {**SETTINGS, "engine": "spark"}) != before
+    con.execute("CREATE TABLE raw.phone_numbers (raw_value VARCHAR, settings_id VARCHAR)")
+    con.execute("INSERT INTO raw.phone_numbers VALUES ('+7 495 000', 'key-1')")
+    with_phones = incremental_basis(con, SETTINGS)
+    con.execute("UPDATE raw.phone_numbers SET settings_id = 'key-2'")  # another hash key or region
+    assert incremental_basis(con, SETTINGS) != with_phones
+    before_new_data = incremental_basis(con, SETTINGS)
+    con.execute("INSERT INTO raw._load_ledger VALUES (3, 'calls__more.csv', 'loaded', 5, 0)")
+    assert incremental_basis(con, SETTINGS) == before_new_data

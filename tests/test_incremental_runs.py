@@ -1,7 +1,8 @@
 """Nightly deliveries against one full build: data that arrives in two runs (the second with rows dated
-before the first run's last day: late-arriving rows) gives the same
-marts, every one of them, as the same files loaded and built in a single run. On the worked example and
-on generated demo data."""
+before the first run's last day: late-arriving rows) gives the same marts, intermediate and staging
+tables, every one of them, as the same files loaded and built in a single run; the second run takes in
+only its new loads (the incremental models are not rebuilt). On the worked example and on generated
+demo data."""
 
 from __future__ import annotations
 
@@ -41,19 +42,30 @@ def split_into_deliveries(source: Path, first: Path, second: Path, cut: str) -> 
         frame[~early | late_arrival].to_csv(second / f"{table}__2.csv", index=False)
 
 
+# Which load a row came with differs between two deliveries and one; nothing downstream reads it.
+LOAD_COLUMNS = ("load_id", "last_load_id")
+
+
 def marts(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the marts schema, rows sorted, floats to 9 decimals (sums of doubles may differ in
-    the last bits between two DuckDB runs of the same query)."""
+    """Every table of the marts, intermediate and staging schemas, rows sorted, floats to 9 decimals
+    (sums of doubles may differ in the last bits between two DuckDB runs of the same query)."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = [n for (n,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
-        for name in names:
-            frame = con.execute(f"SELECT * FROM marts.{name}").df()
+        names = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                            "WHERE table_schema IN ('marts', 'intermediate', 'staging') ORDER BY 1, 2").fetchall()
+        for schema, name in names:
+            frame = con.execute(f"SELECT * FROM {schema}.{name}").df().drop(columns=list(LOAD_COLUMNS),
+                                                                            errors="ignore")
             floats = frame.select_dtypes("float").columns
             frame[floats] = frame[floats].round(9)
-            out[name] = frame.sort_values(list(frame.columns), na_position="first").reset_index(drop=True)
+            out[f"{schema}.{name}"] = frame.sort_values(list(frame.columns), na_position="first").reset_index(drop=True)
     return out
+
+
+def full_refreshes(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """The dbt steps' notes that they rebuilt the incremental models in full."""
+    return [entry.user_message for entry in instance.all_logs(run_id)
+            if entry.user_message.startswith("full refresh:")]
 
 
 def assert_same_marts(incremental: dict[str, pd.DataFrame], full: dict[str, pd.DataFrame]) -> None:
@@ -66,6 +78,12 @@ def build_in_two_deliveries_and_at_once(source: Path, cut: str, tmp_path: Path, 
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir(), second.mkdir()
     split_into_deliveries(source, first, second, cut)
+    return build_nightly_and_at_once(first, second, tmp_path, as_of)
+
+
+def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=None):
+    """The files of `first`, then those of `second`, in two runs into one warehouse; and all of them in
+    one run into another. The tables of both, and the second nightly run must not rebuild in full."""
     nightly, at_once = tmp_path / "nightly", tmp_path / "at_once"
     nightly.mkdir(), at_once.mkdir()
     for delivery in (first, second):
@@ -76,7 +94,9 @@ def build_in_two_deliveries_and_at_once(source: Path, cut: str, tmp_path: Path, 
             for path in delivery.iterdir():
                 shutil.copy(path, nightly)
             settings = Settings(landing=nightly, warehouse=tmp_path / "nightly.duckdb", as_of=as_of)
-            assert run_refresh(settings, instance=instance, log_level="ERROR").success
+            result = run_refresh(settings, instance=instance, log_level="ERROR")
+            assert result.success
+        assert not full_refreshes(instance, result.run_id)  # the second delivery went in incrementally
         full = Settings(landing=at_once, warehouse=tmp_path / "at_once.duckdb", as_of=as_of)
         assert run_refresh(full, instance=instance, log_level="ERROR").success
     return marts(tmp_path / "nightly.duckdb"), marts(tmp_path / "at_once.duckdb")
@@ -90,7 +110,7 @@ def one_phone_key(monkeypatch):
 
 def test_worked_example_in_two_deliveries_equals_one_build(tmp_path):
     incremental, full = build_in_two_deliveries_and_at_once(WORKED_EXAMPLE, "2026-04-15", tmp_path, WORKED_AS_OF)
-    assert full["fct_process_kpis"].shape[0] > 0
+    assert full["marts.fct_process_kpis"].shape[0] > 0
     assert_same_marts(incremental, full)
 
 
@@ -100,5 +120,48 @@ def test_generated_data_in_two_deliveries_equals_one_build(tmp_path, seed):
     write_demo_data(source, scale=0.004, seed=seed)
     # The as-of date moves with the data here: the first run's is earlier than the second's.
     incremental, full = build_in_two_deliveries_and_at_once(source, "2026-06-01", tmp_path)
-    assert full["fct_process_kpis"].shape[0] > 0 and full["fct_leads_at_risk"].shape[0] > 0
+    assert full["marts.fct_process_kpis"].shape[0] > 0 and full["marts.fct_leads_at_risk"].shape[0] > 0
+    assert_same_marts(incremental, full)
+
+
+CALL_COLUMNS = ("call_id,started_at,direction,employee_id,client_id,client_phone,disposition,duration_s,outcome,"
+                "linked_id")
+CLIENT_COLUMNS = "client_id,name,client_type,region,industry,revenue_tier,created_at,phone"
+
+
+def test_new_versions_that_move_legs_and_change_phone_owners_equal_one_build(tmp_path):
+    """What an incremental run must merge again besides the new legs: a call that loses a leg to another
+    (a newer version names another linked_id), a call left with no leg, and calls linked by phone whose
+    number gains an owner (unknown -> linked) or a second one (linked -> ambiguous)."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    for path in WORKED_EXAMPLE.glob("*.csv"):
+        shutil.copy(path, first / f"{path.stem}__1.csv")
+    (first / "calls__1b.csv").write_text("\n".join([
+        CALL_COLUMNS,
+        "K900,2026-04-01T10:00:00+03:00,outbound,E1,,+74950000900,NO ANSWER,0,,",
+        "K901,2026-04-01T11:00:00+03:00,outbound,E1,,+74950000901,ANSWERED,60,callback,",
+        "K910,2026-04-02T10:00:00+03:00,inbound,,C01,,NO ANSWER,0,,",
+        "K910b,2026-04-02T10:00:05+03:00,inbound,E2,C01,,ANSWERED,90,,K910",
+        "K920,2026-04-03T10:00:00+03:00,outbound,E1,C02,,ANSWERED,30,meeting_agreed,",
+    ]) + "\n")
+    (first / "clients__1b.csv").write_text("\n".join([
+        CLIENT_COLUMNS, "C901,OOO Tochka,legal_entity,Moscow,retail,B,2026-01-05,+74950000901"]) + "\n")
+    (second / "calls__2.csv").write_text("\n".join([
+        CALL_COLUMNS,
+        # K910's answering leg joins the new call K930: K910 loses it
+        "K910b,2026-04-02T10:00:05+03:00,inbound,E2,C01,,ANSWERED,90,,K930",
+        # K920's only leg joins K930 too: K920 is left with no leg
+        "K920,2026-04-03T10:00:00+03:00,outbound,E1,C02,,ANSWERED,30,meeting_agreed,K930",
+        "K930,2026-04-03T09:59:00+03:00,outbound,E1,C02,,NO ANSWER,0,,",
+    ]) + "\n")
+    (second / "clients__2.csv").write_text("\n".join([
+        CLIENT_COLUMNS,
+        "C900,AO Novy,legal_entity,Moscow,retail,C,2026-01-06,+74950000900",     # K900: unknown -> phone
+        "C902,OOO Dubl,legal_entity,Moscow,retail,C,2026-01-07,+7 495 000-09-01",  # K901: phone -> ambiguous
+    ]) + "\n")
+    incremental, full = build_nightly_and_at_once(first, second, tmp_path, WORKED_AS_OF)
+    calls = full["intermediate.int_calls"].set_index("call_id")
+    assert calls.loc["K900", "client_link"] == "phone" and calls.loc["K901", "client_link"] == "ambiguous_phone"
+    assert calls.loc["K910", "legs"] == 1 and "K920" not in calls.index and calls.loc["K930", "legs"] == 3
     assert_same_marts(incremental, full)

@@ -20,7 +20,9 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
 
+from pipelines.build_state import incremental_basis, models_on_another_basis, record_basis
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, built_node_ids, dbt_project, ensure_manifest
@@ -86,30 +88,51 @@ def _warm_up_great_expectations() -> None:
     threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = Field(default=False, description="Rebuild the incremental models (call legs, calls) from "
+                                                          "every row loaded, not only the new loads.")
+
+
+def _incremental_models(manifest: dict) -> list[str]:
+    return sorted(uid for uid, node in manifest["nodes"].items()
+                  if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental")
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+           config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
-    date in the environment. On Spark the sources go out to it first and what it built comes back."""
+    date in the environment; with --full-refresh when asked, on Spark (which overwrites its tables
+    anyway), or when an incremental model's basis changed (pipelines/build_state.py). On Spark the
+    sources go out to it first and what it built comes back."""
     spark = warehouse.engine == "spark"
     env = warehouse.dbt_env()
-    if spark:
-        manifest = json.loads(ensure_manifest(dbt_project).read_text())
-        exchange = exchange_dir(Path(warehouse.path))
-        with warehouse.connect() as con:
+    manifest = json.loads(ensure_manifest(dbt_project).read_text())
+    incremental = _incremental_models(manifest)
+    with warehouse.connect() as con:
+        basis = incremental_basis(con, warehouse.build_settings())
+        stale = models_on_another_basis(con, incremental, basis)
+        if spark:
+            exchange = exchange_dir(Path(warehouse.path))
             export_tables(con, exchange, source_tables(manifest))
+    full_refresh = config.full_refresh or spark or bool(stale)
+    if stale and not (config.full_refresh or spark):
+        context.log.info(f"full refresh: {', '.join(m.split('.')[-1] for m in stale)} were built from other code, "
+                         "settings or phone key (or never)")
     reported = set()
     with _environ({**env, "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
-        invocation = dbt.cli(["build"], context=context)
+        invocation = dbt.cli(["build", "--full-refresh"] if full_refresh else ["build"], context=context)
         for event in invocation.stream():
             if isinstance(event, dg.Output):
                 reported.add(getattr(event.metadata.get("unique_id"), "value", None))
             yield event
     run_results = invocation.get_artifact("run_results.json")
     _assert_every_build_reported(run_results, reported)
-    if spark:
-        built = built_tables(manifest, run_results)
-        with warehouse.connect() as con:
+    with warehouse.connect() as con:
+        if spark:
+            built = built_tables(manifest, run_results)
             import_tables(con, exchange, built)
-        context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
+            context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
+        record_basis(con, sorted(set(built_node_ids(run_results)) & set(incremental)), basis)
     _keep_partial_parse(invocation)
 
 
@@ -126,10 +149,11 @@ def _assert_every_build_reported(run_results: dict, reported: set[str | None]) -
 def _dbt_step(name: str, select: str, warm_up_checks: bool = False):
     @dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project, select=select, name=name,
                 dagster_dbt_translator=FolderGroupTranslator())
-    def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+             config: DbtBuildConfig):
         if warm_up_checks:
             _warm_up_great_expectations()
-        yield from _build(context, dbt, warehouse)
+        yield from _build(context, dbt, warehouse, config)
 
     return step
 

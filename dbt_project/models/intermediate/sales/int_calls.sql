@@ -1,10 +1,66 @@
 {#- One row per call. The legs of one call (same linked_id: a ring group ringing several phones, a
     queue, a transfer) are one call: it started with its first leg, was answered if any leg was, by the
     employee of the first answered leg that names one (a PBX's internal legs name none), or of the first
-    leg that names one when none was answered, and lasted as long as its longest answered leg. A call without a client id is linked to the client whose phone number it
-    carries, when exactly one client has that number. -#}
+    leg that names one when none was answered, and lasted as long as its longest answered leg. A call
+    without a client id is linked to the client whose phone number it carries, when exactly one client
+    has that number.
 
-with legs as (
+    Incremental (macros/incremental.sql): a run merges again only the calls it can change: those with a
+    leg in the new loads, those that lost a leg (a leg's newer version names another call: the leg count
+    held no longer matches) and those linked by phone whose number's owners changed. A call left with no
+    leg comes out as a row with no legs, which replaces the row held and is then deleted. -#}
+{{ config(materialized='incremental', unique_key='call_id', incremental_strategy=incremental_strategy(),
+          on_schema_change='fail',
+          post_hook="{% if loads_incrementally() %}delete from {{ this }} where legs = 0{% endif %}") }}
+
+with phone_owners as (
+    select
+        phone_key,
+        min(client_id) as client_id,
+        count(distinct client_id) as clients
+    from {{ ref('stg_client_phones') }}
+    group by phone_key
+),
+
+{% if loads_incrementally() %}
+held as (
+    select
+        call_id,
+        legs,
+        client_id,
+        client_phone_key,
+        client_link
+    from {{ this }}
+),
+
+leg_counts as (
+    select
+        linked_id,
+        count(*) as legs
+    from {{ ref('stg_calls') }}
+    group by linked_id
+),
+
+changed_calls as (
+    select linked_id as call_id
+    from {{ ref('stg_calls') }}
+    where {{ newer_loads('load_id', 'last_load_id') }}
+    union
+    select held.call_id
+    from held
+    left join leg_counts on held.call_id = leg_counts.linked_id
+    where leg_counts.legs is null or leg_counts.legs <> held.legs
+    union
+    select held.call_id
+    from held
+    left join phone_owners on held.client_phone_key = phone_owners.phone_key
+    where held.client_link <> 'id'
+        and (case when phone_owners.clients = 1 then phone_owners.client_id end is distinct from held.client_id
+             or coalesce(phone_owners.clients, 0) > 1 is distinct from held.client_link = 'ambiguous_phone')
+),
+{% endif %}
+
+legs as (
     select
         stg_calls.*,
         row_number() over (partition by stg_calls.linked_id order by stg_calls.started_at_utc, stg_calls.call_id) as leg_order,
@@ -15,6 +71,9 @@ with legs as (
                 stg_calls.started_at_utc, stg_calls.call_id
         ) as answer_order
     from {{ ref('stg_calls') }} as stg_calls
+    {%- if loads_incrementally() %}
+    where stg_calls.linked_id in (select call_id from changed_calls)
+    {%- endif %}
 ),
 
 calls as (
@@ -29,40 +88,47 @@ calls as (
         max(case when answer_order = 1 then disposition end) as disposition,
         max(case when is_answered then 1 else 0 end) = 1 as is_answered,
         max(case when is_answered then duration_s end) as duration_s,
-        max(case when answer_order = 1 then outcome end) as outcome
+        max(case when answer_order = 1 then outcome end) as outcome,
+        max(load_id) as last_load_id
     from legs
     group by linked_id
 ),
 
-phone_owners as (
+merged as (
     select
-        phone_key,
-        min(client_id) as client_id,
-        count(distinct client_id) as clients
-    from {{ ref('stg_client_phones') }}
-    group by phone_key
+        calls.call_id,
+        calls.legs,
+        calls.started_at_utc,
+        {{ to_business_time('calls.started_at_utc') }} as started_at,
+        cast({{ to_business_time('calls.started_at_utc') }} as date) as started_on,
+        calls.direction,
+        calls.employee_id,
+        calls.client_phone_key,
+        calls.disposition,
+        calls.is_answered,
+        calls.duration_s,
+        calls.outcome,
+        coalesce(calls.client_id, case when phone_owners.clients = 1 then phone_owners.client_id end) as client_id,
+        case
+            when calls.client_id is not null then 'id'
+            when phone_owners.clients = 1 then 'phone'
+            when phone_owners.clients > 1 then 'ambiguous_phone'
+            when calls.client_phone_key is null then 'no_phone'
+            else 'unknown_phone'
+        end as client_link,
+        calls.last_load_id
+    from calls
+    left join phone_owners on calls.client_phone_key = phone_owners.phone_key
 )
 
+select * from merged
+{%- if loads_incrementally() %}
+{#- The calls left with no leg: rows that replace the ones held, deleted by the post-hook. #}
+union all
 select
-    calls.call_id,
-    calls.legs,
-    calls.started_at_utc,
-    {{ to_business_time('calls.started_at_utc') }} as started_at,
-    cast({{ to_business_time('calls.started_at_utc') }} as date) as started_on,
-    calls.direction,
-    calls.employee_id,
-    calls.client_phone_key,
-    calls.disposition,
-    calls.is_answered,
-    calls.duration_s,
-    calls.outcome,
-    coalesce(calls.client_id, case when phone_owners.clients = 1 then phone_owners.client_id end) as client_id,
-    case
-        when calls.client_id is not null then 'id'
-        when phone_owners.clients = 1 then 'phone'
-        when phone_owners.clients > 1 then 'ambiguous_phone'
-        when calls.client_phone_key is null then 'no_phone'
-        else 'unknown_phone'
-    end as client_link
-from calls
-left join phone_owners on calls.client_phone_key = phone_owners.phone_key
+    changed_calls.call_id,
+    0,
+    {% for _ in range(13) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 13 other columns of merged
+from changed_calls
+where changed_calls.call_id not in (select call_id from merged)
+{%- endif %}

@@ -1,8 +1,12 @@
 {#- One row per call leg as the PBX or CRM wrote it. The phone number is replaced by its keyed hash
-    (raw.phone_numbers): from here on no model holds a phone number. -#}
+    (raw.phone_numbers): from here on no model holds a phone number. Incremental (macros/incremental.sql):
+    a run takes in the legs of the new loads; a leg's newer version replaces the one held. A number keeps
+    its hash until the phone settings change, and then the pipeline rebuilds the model in full. -#}
+{{ config(materialized='incremental', unique_key='call_id', incremental_strategy=incremental_strategy(),
+          on_schema_change='fail') }}
 
 with calls as (
-    {{ latest_version('calls', ['call_id']) }}
+    {{ latest_version('calls', ['call_id'], where=newer_loads() if loads_incrementally() else none) }}
 ),
 
 phones as (
@@ -26,6 +30,7 @@ select
     calls.disposition,
     calls.disposition = 'ANSWERED' as is_answered,
     calls.duration_s,
-    calls.outcome
+    calls.outcome,
+    calls._load_id as load_id
 from calls
 left join phones on calls.client_phone = phones.raw_value

@@ -1,0 +1,20 @@
+{#- Incremental models (docs/performance.md): the large tables of call legs and calls take in only the
+    loads newer than the ones they hold and replace the rows of the keys those loads touch. Load ids
+    only grow and raw rows are never deleted, so that equals a rebuild; what can change old rows
+    (the time zone, the phone settings, the code) makes the pipeline pass --full-refresh
+    (pipelines/transform/incremental.py). Spark's Parquet tables have no DELETE: there every run
+    computes the whole model and overwrites it. -#}
+
+{% macro incremental_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+{#- True when this build of the model takes in only the new loads. -#}
+{% macro loads_incrementally() -%}
+    {{ return(is_incremental() and target.type != 'spark') }}
+{%- endmacro %}
+
+{#- The condition "the row came with a load newer than any the model holds". -#}
+{% macro newer_loads(load_column='_load_id', held_column='load_id') -%}
+    {{ load_column }} > (select coalesce(max({{ held_column }}), 0) from {{ this }})
+{%- endmacro %}
