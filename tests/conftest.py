@@ -4,6 +4,7 @@ the real pipeline; and where the optional public data sets are (../shared/data, 
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,11 @@ from tests.smtp_sink import SmtpSink
 
 # Tests land files and run at once: no waiting for files to stop changing (tests/test_landing.py tests that).
 os.environ.setdefault("SALESFUNNEL_LANDING_QUIET_SECONDS", "0")
+
+# pytest-xdist's workers run with a __main__ that has no __file__; pyspark (`make spark`) takes that for
+# its own doctest runner and exits the worker when Great Expectations imports it.
+if not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
 
 SHARED = Path(os.environ.get("SALESFUNNEL_SHARED", REPO_ROOT.parent / "shared"))
 PUBLIC_DATA = SHARED / "data"  # public data sets, optional: the tests that read them skip without them

@@ -33,9 +33,10 @@
 {%- endmacro %}
 
 {#- How many rows meet a condition, as a bigint on every engine (a plain sum of 0/1 is a 128-bit
-    integer on DuckDB, which some clients cannot read). -#}
+    integer on DuckDB, which some clients cannot read); a count skips the NULL of a non-match, and is
+    faster than a sum over millions of rows. -#}
 {% macro count_where(condition) -%}
-    cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
+    count(case when {{ condition }} then 1 end)
 {%- endmacro %}
 
 {#- One scope of int_identifier_quality (scope_type 'source' or 'id_type') as its own mart, the scope's
