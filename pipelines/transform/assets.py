@@ -93,21 +93,24 @@ class DbtBuildConfig(dg.Config):
                                                           "every row loaded, not only the new loads.")
 
 
-def _incremental_models(manifest: dict) -> list[str]:
+def _selected_incremental_models(context: dg.AssetExecutionContext, manifest: dict) -> list[str]:
+    """The incremental models this step builds (an entity-only run builds none)."""
+    translator = FolderGroupTranslator()
     return sorted(uid for uid, node in manifest["nodes"].items()
-                  if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental")
+                  if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+                  and translator.get_asset_spec(manifest, uid, dbt_project).key in context.selected_asset_keys)
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
            config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
     date in the environment; with --full-refresh when asked, on Spark (which overwrites its tables
-    anyway), or when an incremental model's basis changed (pipelines/build_state.py). On Spark the
+    anyway), or when the basis of an incremental model it builds changed (pipelines/build_state.py). On Spark the
     sources go out to it first and what it built comes back."""
     spark = warehouse.engine == "spark"
     env = warehouse.dbt_env()
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
-    incremental = _incremental_models(manifest)
+    incremental = _selected_incremental_models(context, manifest)
     with warehouse.connect() as con:
         basis = incremental_basis(con, warehouse.build_settings())
         stale = models_on_another_basis(con, incremental, basis)

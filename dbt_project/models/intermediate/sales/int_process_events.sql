@@ -1,8 +1,5 @@
 {#- The events of each process of the chain (seed process_chain), each in its role: `attempt`
-    (dials before a contact), `input` or `result`. A process is added by adding a seed row.
-    A view: it is int_funnel_events joined to a handful of seed rows, which its two readers compute in a
-    second or two, while writing it as a table took 21 s at 10M calls (15M rows). -#}
-{{ config(materialized='view') }}
+    (dials before a contact), `input` or `result`. A process is added by adding a seed row. -#}
 
 with processes as (
     select * from {{ ref('process_chain') }}
