@@ -63,8 +63,11 @@ def _data_state(con: duckdb.DuckDBPyConnection) -> list:
 
 def fingerprint(con: duckdb.DuckDBPyConnection, settings: dict[str, str | None]) -> str:
     """The fingerprint of what the assets would be built from now; settings: the run's, by name."""
-    return _digest({"data": _data_state(con), "settings": settings, "code": _code_digest(),
-                    "libraries": {name: metadata.version(name) for name in LIBRARIES}})
+    return _digest({"data": _data_state(con), "settings": settings, **_code_and_libraries()})
+
+
+def _code_and_libraries() -> dict:
+    return {"code": _code_digest(), "libraries": {name: metadata.version(name) for name in LIBRARIES}}
 
 
 def _digest(value) -> str:
@@ -83,8 +86,7 @@ def incremental_basis(con: duckdb.DuckDBPyConnection, settings: dict[str, str | 
     phones = (con.execute("SELECT DISTINCT settings_id FROM raw.phone_numbers ORDER BY 1").fetchall()
               if _table_exists(con, "raw.phone_numbers") else [])
     return _digest({"settings": {k: v for k, v in settings.items() if k != "as_of_date"},
-                    "phone_settings": [s for (s,) in phones], "code": _code_digest(),
-                    "libraries": {name: metadata.version(name) for name in LIBRARIES}})
+                    "phone_settings": [s for (s,) in phones], **_code_and_libraries()})
 
 
 def models_on_another_basis(con: duckdb.DuckDBPyConnection, models: list[str], basis: str) -> list[str]:

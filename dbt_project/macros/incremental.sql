@@ -2,7 +2,7 @@
     loads newer than the ones they hold and replace the rows of the keys those loads touch. Load ids
     only grow and raw rows are never deleted, so that equals a rebuild; what can change old rows
     (the time zone, the phone settings, the code) makes the pipeline pass --full-refresh
-    (pipelines/transform/incremental.py). Spark's Parquet tables have no DELETE: there every run
+    (pipelines/build_state.py). Spark's Parquet tables have no DELETE: there every run
     computes the whole model and overwrites it. -#}
 
 {% macro incremental_strategy() -%}

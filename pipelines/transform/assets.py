@@ -105,18 +105,22 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
            config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
     date in the environment; with --full-refresh when asked, on Spark (which overwrites its tables
-    anyway), or when the basis of an incremental model it builds changed (pipelines/build_state.py). On Spark the
-    sources go out to it first and what it built comes back."""
+    anyway), or when the basis of an incremental model it builds changed (pipelines/build_state.py).
+    On Spark the sources go out to it first and what it built comes back. The warehouse is opened
+    around dbt only for those two (a step with neither, like the entity marts, does not wait for it)."""
     spark = warehouse.engine == "spark"
     env = warehouse.dbt_env()
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     incremental = _selected_incremental_models(context, manifest)
-    with warehouse.connect() as con:
-        basis = incremental_basis(con, warehouse.build_settings())
-        stale = models_on_another_basis(con, incremental, basis)
-        if spark:
-            exchange = exchange_dir(Path(warehouse.path))
-            export_tables(con, exchange, source_tables(manifest))
+    stale: list[str] = []
+    if incremental or spark:
+        with warehouse.connect() as con:
+            if incremental:
+                basis = incremental_basis(con, warehouse.build_settings())
+                stale = models_on_another_basis(con, incremental, basis)
+            if spark:
+                exchange = exchange_dir(Path(warehouse.path))
+                export_tables(con, exchange, source_tables(manifest))
     full_refresh = config.full_refresh or spark or bool(stale)
     if stale and not (config.full_refresh or spark):
         context.log.info(f"full refresh: {', '.join(m.split('.')[-1] for m in stale)} were built from other code, "
@@ -130,12 +134,14 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
             yield event
     run_results = invocation.get_artifact("run_results.json")
     _assert_every_build_reported(run_results, reported)
-    with warehouse.connect() as con:
-        if spark:
-            built = built_tables(manifest, run_results)
-            import_tables(con, exchange, built)
-            context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
-        record_basis(con, sorted(set(built_node_ids(run_results)) & set(incremental)), basis)
+    if incremental or spark:
+        with warehouse.connect() as con:
+            if spark:
+                built = built_tables(manifest, run_results)
+                import_tables(con, exchange, built)
+                context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
+            if incremental:
+                record_basis(con, sorted(set(built_node_ids(run_results)) & set(incremental)), basis)
     _keep_partial_parse(invocation)
 
 
