@@ -42,6 +42,12 @@ def _json_safe(value):
     return json.loads(json.dumps(value, default=str))
 
 
+def _sample_rows(frame: pd.DataFrame, column: str | None, id_columns: list[str], positions: list) -> list[dict]:
+    """The offending rows GX sampled (row positions), as their checked column and id columns."""
+    columns = list(dict.fromkeys([c for c in [column, *id_columns] if c]))
+    return _json_safe(frame.loc[list(positions)[:SAMPLE], columns].to_dict("records"))
+
+
 def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: Path) -> tuple[list[RuleOutcome], str]:
     """Validate `frame` against the rules; returns the outcome per rule and the Data Docs index URL."""
     import great_expectations as gx
@@ -62,11 +68,13 @@ def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: P
     suite.save()
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    # No unexpected_index_column_names: with them GX looks up the id columns of every unexpected row,
+    # one pandas lookup at a time (31 s for 200k collisions at SF10); the sample is looked up below.
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite_name, validation_definitions=[validation],
         actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
-        result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ROW_ID_COLUMNS[suite_name],
-                       "partial_unexpected_count": SAMPLE}))
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE}))
+    frame = frame.reset_index(drop=True)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
     [suite_result] = result.run_results.values()
 
@@ -79,7 +87,8 @@ def run_suite(suite_name: str, frame: pd.DataFrame, rules: list[Rule], gx_dir: P
             success=bool(expectation_result.success),
             observed_value=float(observed) if isinstance(observed, int | float) else None,
             unexpected_count=details.get("unexpected_count"),
-            unexpected_rows=_json_safe((details.get("partial_unexpected_index_list") or [])[:SAMPLE]),
+            unexpected_rows=_sample_rows(frame, config.kwargs.get("column"), ROW_ID_COLUMNS[suite_name],
+                                         details.get("partial_unexpected_index_list") or []),
         ))
     docs = context.get_docs_sites_urls()
     return [RuleOutcome(rule, by_rule[rule.name]) for rule in rules], docs[0]["site_url"] if docs else ""
