@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -201,8 +202,9 @@ def contracts_figure(contracts: pd.DataFrame, month: date, language: str) -> go.
     columns = ["contract_id", "client_name", "region", "revenue_tier", "ends_on", "days_to_end", "amount"]
     headers = [label(language, k) for k in ("contract", "client", "region", "tier", "ends_on", "days_left",
                                             "amount")]
-    values = [rows[c].astype(str).tolist() if c != "amount" else rows[c].map("{:,.0f}".format).tolist()
-              for c in columns]
+    # One 2-D array, not lists: plotly checks a list element by element (11 s for SF10's contracts).
+    values = np.array([rows[c].astype(str).to_numpy() if c != "amount" else rows[c].map("{:,.0f}".format).to_numpy()
+                       for c in columns], dtype=object)
     fig = go.Figure(go.Table(header={"values": headers, "align": "left"}, cells={"values": values, "align": "left"}))
     reporting = pd.Timestamp(rows.reporting_date.iloc[0]).date().isoformat()
     horizon_days = int(rows.horizon_days.iloc[0])  # the dbt variable the mart was built with

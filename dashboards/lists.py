@@ -6,9 +6,9 @@ the `<` of anything that could open a tag becomes `‹`, so a client name cannot
 
 from __future__ import annotations
 
+import base64
 import html
 import re
-import urllib.parse
 
 import pandas as pd
 
@@ -28,7 +28,14 @@ def neutralise(value):
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text column of a mart frame neutralised (numbers and dates are left alone)."""
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    return frame.assign(**{c: frame[c].map(neutralise) for c in text}) if text else frame
+    return frame.assign(**{c: _neutralise_column(frame[c]) for c in text}) if text else frame
+
+
+def _neutralise_column(values: pd.Series) -> pd.Series:
+    """Each distinct value looked at once: a mart column repeats a few values over many rows (3M calls
+    of `neutralise` for the SF10 marts)."""
+    changed = {v: safe for v in values.dropna().unique() if (safe := neutralise(v)) != v}
+    return values.replace(changed) if changed else values
 
 
 def _cell(value) -> str:
@@ -44,7 +51,8 @@ def _cell(value) -> str:
 def csv_link(frame: pd.DataFrame, file_name: str, text: str) -> str:
     """A link that downloads `frame` as CSV (UTF-8 with a byte-order mark, for Excel), from the page itself."""
     data = "\ufeff" + neutralise_frame(frame).to_csv(index=False)
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(data)
+    # Base64, not percent-encoding: urllib's quote walks the text in Python (11 s for the lists at SF10).
+    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data.encode()).decode("ascii")
     return f'<a class="download" download="{html.escape(file_name)}" href="{href}">{html.escape(text)}</a>'
 
 

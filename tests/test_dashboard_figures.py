@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 import pandas as pd
@@ -189,6 +190,7 @@ def test_lists_and_csv_downloads_are_formula_safe():
     frame = neutralise_frame(pd.DataFrame({"client_name": ["=cmd|' /C calc'!A0", "OK"], "age_hours": [-5.0, 1.0]}))
     assert list(frame.client_name) == ["'=cmd|' /C calc'!A0", "OK"] and list(frame.age_hours) == [-5.0, 1.0]
     link = csv_link(pd.DataFrame({"name": ["=1+1"]}), "x.csv", "Download")
-    assert 'download="x.csv"' in link and "%27%3D1%2B1" in link  # '=1+1, percent-encoded
+    encoded = link.split("base64,", 1)[1].split('"', 1)[0]
+    assert 'download="x.csv"' in link and base64.b64decode(encoded).decode() == "\ufeffname\n'=1+1\n"
     table = html_table(pd.DataFrame({"name": ["<script>", "=2"]}), {"name": "Name"}, "t", "more")
     assert "‹script&gt;" in table and "<script>" not in table and "&#x27;=2" in table  # shown as '=2
