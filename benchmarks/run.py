@@ -100,7 +100,7 @@ def stage_table(timings: dict, run: Measured) -> list[tuple[str, float, float]]:
               "dbt models": ["dbt_models"], "checks (Great Expectations)": ["quality__expectation_results",
                                                                             "quality__identifier_quality_history"],
               "dbt entity marts": ["dbt_entity_marts"], "report": ["reports__management_report"],
-              "publication (copy of the working file)": ["published__warehouse"]}
+              "publication (rename, then copy back)": ["published__warehouse"]}
     for stage, steps in groups.items():
         spans = [timings["steps"][s] for s in steps if s in timings["steps"]]
         if not spans:

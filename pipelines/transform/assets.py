@@ -9,17 +9,20 @@ entity models of the first step). Every invocation costs seconds of start-up, so
 """
 
 import importlib
+import importlib.metadata
 import json
 import os
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from packaging import version
 from pydantic import Field
 
 from pipelines.build_state import incremental_basis, models_on_another_basis, record_basis
@@ -176,8 +179,23 @@ def keys_tagged(step: dg.AssetsDefinition, tag: str) -> list[dg.AssetKey]:
     return [spec.key for spec in step.specs if tag in (spec.tags or {})]
 
 
+class PipelineDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two things it does before every `dbt build` that the pipeline does
+    not need (about 6 s a step, twice a run): run `dbt --version` in a subprocess to learn the version
+    (the dbt that DBT_CHILD becomes is the dbt-core installed here), and open a dbt adapter in this
+    process, used only to fetch column metadata and row counts, which the pipeline never asks for.
+    tests/test_definitions.py fails if dagster-dbt renames either hook."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_CHILD)
+    return PipelineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_CHILD)
 
 
 defs = dg.Definitions(assets=[dbt_models, dbt_entity_marts])
