@@ -56,12 +56,13 @@ def run_lock(published: Path, holder: str, log: Callable[[str], None]) -> Iterat
 
 def prepare_working_copy(published: Path) -> Path:
     """The working copy, made from the published file when there is none (a warehouse written before
-    runs published, or a working copy someone removed); publications a killed run left half-copied are
-    removed. Call it holding the run lock."""
+    runs published, a run killed while copying it back, or a working copy someone removed); copies a
+    killed run left half-made are removed. Call it holding the run lock."""
     published = Path(published)
-    for staged in published.parent.glob(f".{published.name}.*{STAGED_SUFFIX}"):
-        staged.unlink(missing_ok=True)
     work = work_path(published)
+    for name in (published.name, work.name):
+        for staged in published.parent.glob(f".{name}.*{STAGED_SUFFIX}"):
+            staged.unlink(missing_ok=True)
     if not work.exists() and published.exists():
         _copy_atomically(published, work)
     return work

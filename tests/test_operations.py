@@ -18,7 +18,7 @@ import yaml
 from expectations.suites import THRESHOLDS_FILE
 from pipelines.alerts import alert_on_failed_run, alert_on_rejected_files
 from pipelines.runner import run_refresh, step_timings
-from pipelines.warehouse_copies import run_lock, work_path
+from pipelines.warehouse_copies import STAGED_SUFFIX, prepare_working_copy, publish, run_lock, work_path
 from tests.test_alerts import sensor_context
 from tests.test_pipeline_runs import worked_copy
 
@@ -154,3 +154,22 @@ def test_a_blocked_run_publishes_nothing_and_raises_an_alert(tmp_path, monkeypat
     [mail] = sink.messages
     assert mail["To"] == "sales-ops@example.com, analyst@example.com" and mail["From"] == "pipeline@example.com"
     assert "failed" in mail["Subject"] and expected in mail.get_payload(decode=True).decode()
+
+
+def test_publishing_renames_the_working_copy_and_copies_it_back(tmp_path):
+    published = tmp_path / "w.duckdb"
+    with duckdb.connect(str(work_path(published))) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS v")
+    publish(published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT v FROM t").fetchall() == [(1,)]
+    assert work_path(published).read_bytes() == published.read_bytes()  # the next run's working copy
+    # A run killed while copying back left a half copy and no working copy: the next run cleans up and
+    # makes one; a half-made publication from before is removed too.
+    work_path(published).unlink()
+    leftovers = [tmp_path / f".w.work.duckdb.99{STAGED_SUFFIX}", tmp_path / f".w.duckdb.98{STAGED_SUFFIX}"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half")
+    assert prepare_working_copy(published) == work_path(published)
+    assert work_path(published).read_bytes() == published.read_bytes()
+    assert not any(leftover.exists() for leftover in leftovers)
