@@ -354,6 +354,10 @@ def _load_tables(con: duckdb.DuckDBPyConnection, path: Path, sha: str, fingerpri
     return loads
 
 
+# A checked row that neither a rule quarantined nor a row filter dropped: it is loaded or a duplicate.
+_USABLE = "_reason IS NULL AND _filter IS NULL"
+
+
 def _key_match(table: Table, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in table.key)
 
@@ -364,22 +368,21 @@ def _apply_table_rules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     must follow the chain (a stage first entered before an earlier stage's first entry, by more than
     STAGE_ORDER_TOLERANCE)."""
     key = ", ".join(table.key)
-    usable = "_reason IS NULL AND _filter IS NULL"
     # Narrowed in steps, each cheaper than a string_agg per key over every row (13 s for 10M calls):
     # keys on more than one row (a count), then those whose rows differ; a file rarely has any.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _conflicts AS
         SELECT {key} FROM _checked AS r
-        SEMI JOIN (SELECT {key} FROM _checked WHERE {usable} GROUP BY {key} HAVING count(*) > 1) AS k
+        SEMI JOIN (SELECT {key} FROM _checked WHERE {_USABLE} GROUP BY {key} HAVING count(*) > 1) AS k
             ON {_key_match(table, 'r', 'k')}
-        WHERE {usable} GROUP BY {key} HAVING min(_row_hash) <> max(_row_hash)""")
+        WHERE {_USABLE} GROUP BY {key} HAVING min(_row_hash) <> max(_row_hash)""")
     if _scalar(con, "SELECT count(*) FROM _conflicts"):
         con.execute(f"""
             UPDATE _checked SET _reason = 'conflicting rows for the same key in this file (lines ' || c.lines || ')'
             FROM (
                 SELECT {key}, string_agg(DISTINCT CAST(_line AS VARCHAR), ', ') AS lines
                 FROM _checked AS r SEMI JOIN _conflicts AS k ON {_key_match(table, 'r', 'k')}
-                WHERE {usable}
+                WHERE {_USABLE}
                 GROUP BY {key}
             ) AS c
             WHERE {_key_match(table, '_checked', 'c')} AND _checked._reason IS NULL AND _checked._filter IS NULL""")
@@ -420,20 +423,19 @@ def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, f
     # Each row's fate: filtered (_filter), quarantined (_reason), a duplicate (of an earlier line of the
     # file or of a row already in raw), else loaded. Only the duplicates are listed: a table of every
     # row and its fate was a third copy of the file (13 s for 10M calls).
-    usable = "_reason IS NULL AND _filter IS NULL"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _duplicates AS
         SELECT _line, _template FROM (
             SELECT _line, _template, _row_hash,
                    row_number() OVER (PARTITION BY _row_hash ORDER BY _line, _template) AS copy_number
-            FROM _checked WHERE {usable})
+            FROM _checked WHERE {_USABLE})
         WHERE copy_number > 1 OR _row_hash IN (SELECT _row_hash FROM {RAW_SCHEMA}.{table.name})""")
     cols = ", ".join(table.column_names)
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}.{table.name} ({cols}, _load_id, _file, _line, _row_hash)
         SELECT {cols}, ?, ?, _line, _row_hash
         FROM _checked AS c ANTI JOIN _duplicates AS d ON d._line = c._line AND d._template = c._template
-        WHERE {usable}""", [load_id, path.name])
+        WHERE {_USABLE}""", [load_id, path.name])
     record = "{" + ", ".join(f"{sql_text(c)}: src.{sql_ident(c)}" for c in read.columns) + "}"
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}._quarantine
