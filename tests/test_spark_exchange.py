@@ -81,7 +81,7 @@ def test_tables_come_back_from_the_exchange_as_they_left(tmp_path):
         assert back.execute("SELECT count(*) FROM raw.empty").fetchone() == (0,)
 
 
-def test_the_tables_to_send_and_to_load_come_from_dbts_artifacts():
+def test_the_tables_to_send_and_to_load_come_from_dbts_manifest():
     manifest = {
         "sources": {"source.p.raw.calls": {"schema": "raw", "identifier": "calls"},
                     "source.p.validation.formats": {"schema": "validation", "identifier": "identifier_formats"}},
@@ -89,10 +89,6 @@ def test_the_tables_to_send_and_to_load_come_from_dbts_artifacts():
                   "model.p.fct_x": {"resource_type": "model", "schema": "marts", "alias": "fct_x"},
                   "seed.p.chain": {"resource_type": "seed", "schema": "config", "alias": "process_chain"},
                   "test.p.not_null": {"resource_type": "test", "schema": "marts", "alias": "not_null"}}}
-    results = {"results": [{"unique_id": "model.p.stg_calls", "status": "success"},
-                           {"unique_id": "model.p.fct_x", "status": "error"},
-                           {"unique_id": "seed.p.chain", "status": "success"},
-                           {"unique_id": "test.p.not_null", "status": "pass"},
-                           {"unique_id": "operation.p.on-run-end", "status": "success"}]}
     assert source_tables(manifest) == [("raw", "calls"), ("validation", "identifier_formats")]
-    assert built_tables(manifest, results) == [("staging", "stg_calls"), ("config", "process_chain")]
+    assert built_tables(manifest, ["model.p.stg_calls", "seed.p.chain"]) == [("staging", "stg_calls"),
+                                                                       ("config", "process_chain")]

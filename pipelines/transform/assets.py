@@ -28,7 +28,7 @@ from pydantic import Field
 from pipelines.build_state import incremental_basis, models_on_another_basis, record_basis
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
-from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, built_node_ids, dbt_project, ensure_manifest
+from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
 ENTITY_MARTS_TAG = "entity_marts"
@@ -96,12 +96,17 @@ class DbtBuildConfig(dg.Config):
                                                           "every row loaded, not only the new loads.")
 
 
-def _selected_incremental_models(context: dg.AssetExecutionContext, manifest: dict) -> list[str]:
-    """The incremental models this step builds (an entity-only run builds none)."""
+def _selected_nodes(context: dg.AssetExecutionContext, manifest: dict) -> list[str]:
+    """The unique ids of the models and seeds this step builds."""
     translator = FolderGroupTranslator()
     return sorted(uid for uid, node in manifest["nodes"].items()
-                  if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+                  if node["resource_type"] in ("model", "seed")
                   and translator.get_asset_spec(manifest, uid, dbt_project).key in context.selected_asset_keys)
+
+
+def _incremental(manifest: dict, node_ids: list[str]) -> list[str]:
+    """Those of `node_ids` that are incremental models (an entity-only run builds none)."""
+    return [uid for uid in node_ids if manifest["nodes"][uid]["config"].get("materialized") == "incremental"]
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
@@ -114,7 +119,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     spark = warehouse.engine == "spark"
     env = warehouse.dbt_env()
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
-    incremental = _selected_incremental_models(context, manifest)
+    selected = _selected_nodes(context, manifest)
+    incremental = _incremental(manifest, selected)
     stale: list[str] = []
     if incremental or spark:
         with warehouse.connect() as con:
@@ -129,33 +135,36 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         context.log.info(f"full refresh: {', '.join(m.split('.')[-1] for m in stale)} were built from other code, "
                          "settings or phone key (or never)")
     reported = set()
+    # --no-write-json: dbt writes no manifest.json (twice) nor run_results.json, about 1.5 s a step; what
+    # was built is known from dbt's events, checked against the selection below.
+    args = ["build", "--no-write-json", *(["--full-refresh"] if full_refresh else [])]
     with _environ({**env, "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
-        invocation = dbt.cli(["build", "--full-refresh"] if full_refresh else ["build"], context=context)
+        invocation = dbt.cli(args, context=context)
         for event in invocation.stream():
             if isinstance(event, dg.Output):
                 reported.add(getattr(event.metadata.get("unique_id"), "value", None))
             yield event
-    run_results = invocation.get_artifact("run_results.json")
-    _assert_every_build_reported(run_results, reported)
+    _assert_every_build_reported(selected, reported)
     if incremental or spark:
         with warehouse.connect() as con:
             if spark:
-                built = built_tables(manifest, run_results)
+                built = built_tables(manifest, selected)
                 import_tables(con, exchange, built)
                 context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
             if incremental:
-                record_basis(con, sorted(set(built_node_ids(run_results)) & set(incremental)), basis)
+                record_basis(con, incremental, basis)
     _keep_partial_parse(invocation)
 
 
-def _assert_every_build_reported(run_results: dict, reported: set[str | None]) -> None:
-    """Fail the step when dbt built a model or seed whose event never reached Dagster: its asset would
-    stay unmaterialised, every step after it would be skipped and the run end "successful" without
-    publishing. It happened when Spark wrote its progress bar into dbt's stream of JSON events."""
-    built = set(built_node_ids(run_results))
-    if built - reported:
-        raise dg.Failure(f"dbt built {', '.join(sorted(built - reported))} but its events were lost on the "
-                         "way to Dagster (did something else write to dbt's standard output?)")
+def _assert_every_build_reported(selected: list[str], reported: set[str | None]) -> None:
+    """Fail the step when a model or seed of a successful dbt build (a failed one has already raised)
+    never reached Dagster: its asset would stay unmaterialised, every step after it would be skipped and
+    the run end "successful" without publishing. It happened when Spark wrote its progress bar into
+    dbt's stream of JSON events."""
+    missing = set(selected) - reported
+    if missing:
+        raise dg.Failure(f"dbt built {', '.join(sorted(missing))} but its events were lost on the way to "
+                         "Dagster (did something else write to dbt's standard output?)")
 
 
 def _dbt_step(name: str, select: str, warm_up_checks: bool = False):

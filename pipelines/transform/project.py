@@ -37,10 +37,4 @@ def ensure_manifest(project: DbtProject) -> Path:
     return manifest
 
 
-def built_node_ids(run_results: dict) -> list[str]:
-    """The unique ids of the models and seeds a dbt invocation built, from its run_results.json."""
-    return [result["unique_id"] for result in run_results["results"]
-            if result["status"] == "success" and result["unique_id"].split(".")[0] in ("model", "seed")]
-
-
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

@@ -17,7 +17,6 @@ import duckdb
 
 from pipelines.canonical import DBT_PROJECT_DIR
 from pipelines.ingest.reading import sql_ident, sql_text
-from pipelines.transform.project import built_node_ids
 
 DEFAULT_SPARK_TARGET = "spark_session"  # profiles.yml; every Spark output's name begins with "spark_"
 LOG4J_CONFIG = DBT_PROJECT_DIR / "spark" / "log4j2.properties"
@@ -78,7 +77,7 @@ def source_tables(manifest: dict) -> list[tuple[str, str]]:
     return sorted({(source["schema"], source["identifier"]) for source in manifest["sources"].values()})
 
 
-def built_tables(manifest: dict, run_results: dict) -> list[tuple[str, str]]:
-    """The (schema, table) of every model and seed the invocation built."""
+def built_tables(manifest: dict, node_ids: list[str]) -> list[tuple[str, str]]:
+    """The (schema, table) of each model and seed of `node_ids`."""
     nodes = manifest["nodes"]
-    return [(nodes[node_id]["schema"], nodes[node_id]["alias"]) for node_id in built_node_ids(run_results)]
+    return [(nodes[node_id]["schema"], nodes[node_id]["alias"]) for node_id in node_ids]
