@@ -78,3 +78,11 @@ def test_data_docs_are_built(worked_run, worked_settings):
     index = worked_settings.warehouse.parent / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert index.exists()
     assert "entity_identifiers" in index.read_text()
+
+
+def test_great_expectations_gets_only_the_columns_its_rules_read():
+    """The checked column of each expectation and the column of its row condition, nothing else."""
+    from expectations.runner import checked_columns
+    from expectations.suites import quality_rules
+
+    assert checked_columns(quality_rules(load_thresholds())) == ["reliability", "scope_type", "stale_share"]

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from expectations.suites import SUITE_RULES, analysis_rules, identifier_rules, load_thresholds, quality_rules
+from expectations.suites import (
+    ROW_ID_COLUMNS,
+    SUITE_RULES,
+    analysis_rules,
+    identifier_rules,
+    load_thresholds,
+    quality_rules,
+)
 from pipelines.quality.assets import QUALITY_GROUP
 from pipelines.quality.identifiers import KNOWN_TYPES
 from pipelines.resources import WarehouseResource
@@ -82,16 +89,17 @@ def _check_result(suite: Suite, rule_outcome, docs_url: str) -> dg.AssetCheckRes
                 "Data Docs beside the warehouse in gx/.",
 )
 def expectation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from expectations.runner import run_suite  # GX costs seconds to import: only when validating
+    from expectations.runner import checked_columns, run_suite  # GX costs seconds to import: only when validating
 
     config = load_thresholds()
     now = datetime.now(UTC).replace(tzinfo=None)
     rows, checks = [], []
     with warehouse.connect() as con:
         for suite in SUITES:
-            frame = con.sql(f"SELECT * FROM {suite.table}").to_arrow_table().to_pandas()
-            outcomes, docs_url = run_suite(suite.name, frame, suite.build_rules(config),
-                                           Path(warehouse.path).parent / "gx")
+            rules = suite.build_rules(config)
+            columns = dict.fromkeys([*checked_columns(rules), *ROW_ID_COLUMNS[suite.name]])
+            table = con.sql(f"SELECT {', '.join(columns)} FROM {suite.table}").to_arrow_table()
+            outcomes, docs_url = run_suite(suite.name, table, rules, Path(warehouse.path).parent / "gx")
             checks += [_check_result(suite, outcome, docs_url) for outcome in outcomes]
             rows += [(now, context.run.run_id, suite.name, suite.table, outcome.rule.name, outcome.rule.severity,
                       o.expectation, o.success, o.observed_value, o.unexpected_count, json.dumps(o.unexpected_rows))
