@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -17,9 +18,10 @@ from pipelines.definitions import build_definitions, defs
 from pipelines.publish import PUBLISHED_KEY
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY, SUITES, check_name
 from pipelines.resources import WarehouseResource
-from pipelines.schedules import REFRESH_JOB, landing_sensor
+from pipelines.schedules import REFRESH_JOB, entity_asset_keys, landing_sensor
 from pipelines.settings import Settings
-from pipelines.transform.assets import _assert_every_build_reported
+from pipelines.transform.assets import _assert_every_build_reported, dbt_entity_marts, dbt_models, selected_nodes
+from pipelines.transform.project import dbt_project, ensure_manifest
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
@@ -161,6 +163,21 @@ def test_a_dbt_build_whose_events_were_lost_fails_its_step():
     _assert_every_build_reported(selected, {*selected, "model.salesfunnel.other_step"})
     with pytest.raises(dg.Failure, match="dbt built model.salesfunnel.fct_process_kpis but its events were lost"):
         _assert_every_build_reported(selected, {"seed.salesfunnel.process_chain"})
+
+
+def test_a_dbt_step_expects_the_models_and_seeds_of_its_selected_assets():
+    """What the lost-events check and the basis of incremental models go by: the whole first step, or
+    only its entity models in an entity-only run."""
+    manifest = json.loads(ensure_manifest(dbt_project).read_text())
+
+    def tagged(*tags: str) -> set[str]:
+        return {uid for uid, node in manifest["nodes"].items()
+                if node["resource_type"] in ("model", "seed") and set(node["tags"]) & set(tags)}
+
+    seeds = {uid for uid in manifest["nodes"] if uid.startswith("seed.")}
+    assert set(selected_nodes(dbt_models.keys, manifest)) == tagged("sales", "entity_checks") | seeds
+    assert set(selected_nodes(set(entity_asset_keys()), manifest)) == tagged("entity_checks", "entity_marts")
+    assert set(selected_nodes(dbt_entity_marts.keys, manifest)) == tagged("entity_marts")
 
 
 def test_the_dbt_resource_knows_its_version_without_starting_dbt():

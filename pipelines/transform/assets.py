@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -96,12 +97,12 @@ class DbtBuildConfig(dg.Config):
                                                           "every row loaded, not only the new loads.")
 
 
-def _selected_nodes(context: dg.AssetExecutionContext, manifest: dict) -> list[str]:
-    """The unique ids of the models and seeds this step builds."""
+def selected_nodes(selected_keys: AbstractSet[dg.AssetKey], manifest: dict) -> list[str]:
+    """The unique ids of the models and seeds whose assets are selected."""
     translator = FolderGroupTranslator()
     return sorted(uid for uid, node in manifest["nodes"].items()
                   if node["resource_type"] in ("model", "seed")
-                  and translator.get_asset_spec(manifest, uid, dbt_project).key in context.selected_asset_keys)
+                  and translator.get_asset_spec(manifest, uid, dbt_project).key in selected_keys)
 
 
 def _incremental(manifest: dict, node_ids: list[str]) -> list[str]:
@@ -119,7 +120,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     spark = warehouse.engine == "spark"
     env = warehouse.dbt_env()
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
-    selected = _selected_nodes(context, manifest)
+    selected = selected_nodes(context.selected_asset_keys, manifest)
     incremental = _incremental(manifest, selected)
     stale: list[str] = []
     if incremental or spark:
