@@ -58,15 +58,33 @@ def checked_columns(rules: list[Rule]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def run_suite(suite_name: str, table: pa.Table, rules: list[Rule], gx_dir: Path) -> tuple[list[RuleOutcome], str]:
-    """Validate `table` against the rules; returns the outcome per rule and the Data Docs index URL.
-    GX gets a pandas copy of the checked columns only: it hashes and filters every column it is given
-    (seconds for the million identifiers at SF10); the id columns of the sampled rows come from `table`."""
+def open_context(gx_dir: Path):
+    """The file-based GX project in `gx_dir` (suites, results, Data Docs), made on first use."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
     context.variables.progress_bars = {"globally": False}
+    return context
+
+
+def build_docs(context, documents: list) -> str:
+    """Build the Data Docs pages of `documents` (what run_suite returned) and the index, once after
+    every suite ran (a checkpoint action rebuilt the index after each suite); returns the index URL.
+    Only these pages: all of them would be rebuilt from every validation kept, a longer job each night."""
+    context.build_data_docs(resource_identifiers=documents)
+    docs = context.get_docs_sites_urls()
+    return docs[0]["site_url"] if docs else ""
+
+
+def run_suite(context, suite_name: str, table: pa.Table, rules: list[Rule]) -> tuple[list[RuleOutcome], list]:
+    """Validate `table` against the rules; returns the outcome per rule and the Data Docs documents to
+    build (the stored validation result and the suite).
+    GX gets a pandas copy of the checked columns only: it hashes and filters every column it is given
+    (seconds for the million identifiers at SF10); the id columns of the sampled rows come from `table`."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
     datasource = context.data_sources.add_or_update_pandas("warehouse")
     asset = next((a for a in datasource.assets if a.name == suite_name), None) \
         or datasource.add_dataframe_asset(suite_name)
@@ -83,12 +101,11 @@ def run_suite(suite_name: str, table: pa.Table, rules: list[Rule], gx_dir: Path)
     # No unexpected_index_column_names: with them GX looks up the id columns of every unexpected row,
     # one pandas lookup at a time (31 s for 200k collisions at SF10); the sample is looked up below.
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=suite_name, validation_definitions=[validation],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+        name=suite_name, validation_definitions=[validation], actions=[],
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE}))
     frame = table.select(checked_columns(rules)).to_pandas()
     result = checkpoint.run(batch_parameters={"dataframe": frame})
-    [suite_result] = result.run_results.values()
+    [(result_id, suite_result)] = result.run_results.items()
 
     by_rule: dict[str, list[ExpectationOutcome]] = {rule.name: [] for rule in rules}
     for expectation_result in suite_result.results:
@@ -102,5 +119,5 @@ def run_suite(suite_name: str, table: pa.Table, rules: list[Rule], gx_dir: Path)
             unexpected_rows=_sample_rows(table, config.kwargs.get("column"), ROW_ID_COLUMNS[suite_name],
                                          details.get("partial_unexpected_index_list") or []),
         ))
-    docs = context.get_docs_sites_urls()
-    return [RuleOutcome(rule, by_rule[rule.name]) for rule in rules], docs[0]["site_url"] if docs else ""
+    documents = [result_id, ExpectationSuiteIdentifier(name=suite_name)]
+    return [RuleOutcome(rule, by_rule[rule.name]) for rule in rules], documents

@@ -89,25 +89,30 @@ def _check_result(suite: Suite, rule_outcome, docs_url: str) -> dg.AssetCheckRes
                 "Data Docs beside the warehouse in gx/.",
 )
 def expectation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from expectations.runner import checked_columns, run_suite  # GX costs seconds to import: only when validating
+    # GX costs seconds to import: only when validating
+    from expectations.runner import build_docs, checked_columns, open_context, run_suite
 
     config = load_thresholds()
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows, checks = [], []
+    gx_context = open_context(Path(warehouse.path).parent / "gx")
+    outcomes, documents = [], []
     with warehouse.connect() as con:
         for suite in SUITES:
             rules = suite.build_rules(config)
             columns = dict.fromkeys([*checked_columns(rules), *ROW_ID_COLUMNS[suite.name]])
             table = con.sql(f"SELECT {', '.join(columns)} FROM {suite.table}").to_arrow_table()
-            outcomes, docs_url = run_suite(suite.name, table, rules, Path(warehouse.path).parent / "gx")
-            checks += [_check_result(suite, outcome, docs_url) for outcome in outcomes]
-            rows += [(now, context.run.run_id, suite.name, suite.table, outcome.rule.name, outcome.rule.severity,
-                      o.expectation, o.success, o.observed_value, o.unexpected_count, json.dumps(o.unexpected_rows))
-                     for outcome in outcomes for o in outcome.outcomes]
+            suite_outcomes, suite_documents = run_suite(gx_context, suite.name, table, rules)
+            outcomes += [(suite, outcome) for outcome in suite_outcomes]
+            documents += suite_documents
+        rows = [(now, context.run.run_id, suite.name, suite.table, outcome.rule.name, outcome.rule.severity,
+                 o.expectation, o.success, o.observed_value, o.unexpected_count, json.dumps(o.unexpected_rows))
+                for suite, outcome in outcomes for o in outcome.outcomes]
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
         con.execute(_CREATE)
         if rows:
             con.executemany(f"INSERT INTO quality.expectation_results VALUES ({', '.join(['?'] * 11)})", rows)
+    docs_url = build_docs(gx_context, documents)
+    checks = [_check_result(suite, outcome, docs_url) for suite, outcome in outcomes]
     failed = [c.check_name for c in checks if not c.passed]
     return dg.MaterializeResult(metadata={"expectations": len(rows), "failed_rules": ", ".join(failed) or "none"},
                                 check_results=checks)
