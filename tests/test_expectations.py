@@ -75,9 +75,12 @@ def test_thresholds_config_is_validated(tmp_path, monkeypatch):
 
 
 def test_data_docs_are_built(worked_run, worked_settings):
-    index = worked_settings.warehouse.parent / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    assert index.exists()
-    assert "entity_identifiers" in index.read_text()
+    """The index, and a page per suite for this run's validation, linked from the index."""
+    site = worked_settings.warehouse.parent / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    index = (site / "index.html").read_text()
+    for suite in ("entity_identifiers", "identifier_quality", "entity_analyses"):
+        [page] = (site / "validations" / suite).rglob("*.html")
+        assert str(page.relative_to(site)) in index
 
 
 def test_great_expectations_gets_only_the_columns_its_rules_read():
