@@ -58,6 +58,11 @@ def checked_columns(rules: list[Rule]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def read_columns(suite_name: str, rules: list[Rule]) -> list[str]:
+    """What to read of a suite's table: the checked columns and the ids that name an offending row."""
+    return list(dict.fromkeys([*checked_columns(rules), *ROW_ID_COLUMNS[suite_name]]))
+
+
 def open_context(gx_dir: Path):
     """The file-based GX project in `gx_dir` (suites, results, Data Docs), made on first use."""
     import great_expectations as gx

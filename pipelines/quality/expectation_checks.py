@@ -14,14 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from expectations.suites import (
-    ROW_ID_COLUMNS,
-    SUITE_RULES,
-    analysis_rules,
-    identifier_rules,
-    load_thresholds,
-    quality_rules,
-)
+from expectations.suites import SUITE_RULES, analysis_rules, identifier_rules, load_thresholds, quality_rules
 from pipelines.quality.assets import QUALITY_GROUP
 from pipelines.quality.identifiers import KNOWN_TYPES
 from pipelines.resources import WarehouseResource
@@ -90,7 +83,7 @@ def _check_result(suite: Suite, rule_outcome, docs_url: str) -> dg.AssetCheckRes
 )
 def expectation_results(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     # GX costs seconds to import: only when validating
-    from expectations.runner import build_docs, checked_columns, open_context, run_suite
+    from expectations.runner import build_docs, open_context, read_columns, run_suite
 
     config = load_thresholds()
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -99,8 +92,7 @@ def expectation_results(context: dg.AssetExecutionContext, warehouse: WarehouseR
     with warehouse.connect() as con:
         for suite in SUITES:
             rules = suite.build_rules(config)
-            columns = dict.fromkeys([*checked_columns(rules), *ROW_ID_COLUMNS[suite.name]])
-            table = con.sql(f"SELECT {', '.join(columns)} FROM {suite.table}").to_arrow_table()
+            table = con.sql(f"SELECT {', '.join(read_columns(suite.name, rules))} FROM {suite.table}").to_arrow_table()
             suite_outcomes, suite_documents = run_suite(gx_context, suite.name, table, rules)
             outcomes += [(suite, outcome) for outcome in suite_outcomes]
             documents += suite_documents
