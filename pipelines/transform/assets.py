@@ -29,6 +29,7 @@ from pydantic import Field
 from pipelines.build_state import incremental_basis, models_on_another_basis, record_basis
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
+from pipelines.transform import in_process
 from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
@@ -70,13 +71,13 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def _keep_partial_parse(invocation) -> None:
-    """Keep the parse this invocation made for the next one, and drop its target folder: dagster-dbt
-    gives each invocation a fresh target folder seeded from the project's and never writes back, so
-    every invocation parsed the whole project again (6 s) whenever the project's copy was made with
-    another profile, and the folders piled up (4 MB each)."""
+def _keep_partial_parse(target: Path) -> None:
+    """Keep the parse this invocation made for the next one, and drop its target folder: each
+    invocation gets a fresh target folder seeded from the project's, and without writing back every
+    invocation parsed the whole project again (6 s) whenever the project's copy was made with another
+    profile, and the folders piled up (4 MB each)."""
     project_dir = Path(dbt_project.project_dir)
-    used = invocation.target_path if invocation.target_path.is_absolute() else project_dir / invocation.target_path
+    used = target if target.is_absolute() else project_dir / target
     made = used / "partial_parse.msgpack"
     if made.exists():
         kept = project_dir / "target" / "partial_parse.msgpack"
@@ -86,10 +87,15 @@ def _keep_partial_parse(invocation) -> None:
     shutil.rmtree(used, ignore_errors=True)
 
 
-def _warm_up_great_expectations() -> None:
-    """Import Great Expectations (seconds) in a thread while dbt runs in its own process, so the checks
-    that follow do not wait for it; the import lock makes their own import wait until it is done."""
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+def _import_in_background(*modules: str) -> None:
+    """Import what the run's later steps need (dbt about 2.5 s, Great Expectations about 3 s) in a thread,
+    one after the other, while the first steps load files; an import the run reaches before it is done
+    waits on Python's import lock instead of starting over."""
+    def import_all() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    threading.Thread(target=import_all, name="warm-up", daemon=True).start()
 
 
 class DbtBuildConfig(dg.Config):
@@ -140,8 +146,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # was built is known from dbt's events, checked against the selection below.
     args = ["build", "--no-write-json", *(["--full-refresh"] if full_refresh else [])]
     with _environ({**env, "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
-        invocation = dbt.cli(args, context=context)
-        for event in invocation.stream():
+        if spark:
+            invocation = dbt.cli(args, context=context)
+            target, events = invocation.target_path, invocation.stream()
+        else:
+            target = in_process.unique_target_path(dbt_project, context)
+            events = in_process.build(args, context, dbt_project, manifest, FolderGroupTranslator(), target)
+        for event in events:
             if isinstance(event, dg.Output):
                 reported.add(getattr(event.metadata.get("unique_id"), "value", None))
             yield event
@@ -154,7 +165,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
             if incremental:
                 record_basis(con, incremental, basis)
-    _keep_partial_parse(invocation)
+    _keep_partial_parse(target)
 
 
 def _assert_every_build_reported(selected: list[str], reported: set[str | None]) -> None:
@@ -168,19 +179,17 @@ def _assert_every_build_reported(selected: list[str], reported: set[str | None])
                          "Dagster (did something else write to dbt's standard output?)")
 
 
-def _dbt_step(name: str, select: str, warm_up_checks: bool = False):
+def _dbt_step(name: str, select: str):
     @dbt_assets(manifest=ensure_manifest(dbt_project), project=dbt_project, select=select, name=name,
                 dagster_dbt_translator=FolderGroupTranslator())
     def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
              config: DbtBuildConfig):
-        if warm_up_checks:
-            _warm_up_great_expectations()
         yield from _build(context, dbt, warehouse, config)
 
     return step
 
 
-dbt_models = _dbt_step("dbt_models", "tag:sales tag:entity_checks", warm_up_checks=True)
+dbt_models = _dbt_step("dbt_models", "tag:sales tag:entity_checks")
 dbt_entity_marts = _dbt_step("dbt_entity_marts", f"tag:{ENTITY_MARTS_TAG}")
 
 
@@ -202,6 +211,12 @@ class PipelineDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """At the start of a run, import dbt (its builds run in this process) and Great Expectations (the
+        checks of what dbt built) while the first steps work."""
+        super().setup_for_execution(context)
+        _import_in_background("dbt.cli.main", "great_expectations")
 
 
 def dbt_resource() -> DbtCliResource:
