@@ -55,7 +55,8 @@ def build(args: Sequence[str], context: dg.AssetExecutionContext, project: DbtPr
     params = get_updated_cli_invocation_params_for_context(context=context, manifest=manifest,
                                                            dagster_dbt_translator=translator)
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else Path(project.project_dir)
-    full_args = [*args, *params.selection_args, "--project-dir", str(project_dir),
+    # No usage statistics sent to dbt Labs, as dagster-dbt sets for its dbt subprocess.
+    full_args = [*args, "--no-send-anonymous-usage-stats", *params.selection_args, "--project-dir", str(project_dir),
                  "--profiles-dir", str(project.profiles_dir), "--target-path", str(target), "--log-path", str(target),
                  *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else [])]
     events: queue.SimpleQueue = queue.SimpleQueue()
