@@ -91,10 +91,16 @@ class LandingReport:
 
 
 def file_sha256(path: Path) -> str:
+    """Read into one 8 MB buffer: each read and hash lets go of Python's GIL and must win it back, and
+    while the run imports dbt in a thread (pipelines/transform/assets.py) a win can wait 5 ms; with
+    1 MB reads, SF10's landing folder took 6.2 s to hash during that import instead of 2.5 s (1.1 s
+    without it). The one buffer also spares allocating each chunk."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+    buffer = bytearray(8 << 20)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as fh:
+        while size := fh.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
 
 

@@ -5,7 +5,8 @@ model but the entity marts; the identifier and analysis checks are what Great Ex
 then `entity_marts`, which also wait for the Great Expectations validation (quality/expectation_results):
 a failing ERROR expectation blocks the entity marts and nothing else; a new
 entity's identifiers can be judged without rebuilding the sales marts (the sensor selects only the
-entity models of the first step). Every invocation costs seconds of start-up, so there are no more.
+entity models of the first step). Every invocation costs its own set-up (adapter, partial parse, about
+a second in the run's process), so there are no more.
 """
 
 import importlib
@@ -145,7 +146,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # --no-write-json: dbt writes no manifest.json (twice) nor run_results.json, about 1.5 s a step; what
     # was built is known from dbt's events, checked against the selection below.
     args = ["build", "--no-write-json", *(["--full-refresh"] if full_refresh else [])]
-    with _environ({**env, "SALESFUNNEL_DBT": DBT_EXECUTABLE}):
+    with _environ({**env, **({"SALESFUNNEL_DBT": DBT_EXECUTABLE} if spark else {})}):
         if spark:
             invocation = dbt.cli(args, context=context)
             target, events = invocation.target_path, invocation.stream()
