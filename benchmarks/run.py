@@ -31,6 +31,7 @@ KPI_COLUMNS = ["inputs", "results", "efficiency", "cohort_conversions", "cohort_
                "productivity", "fte", "productivity_fte", "median_hours_to_result", "p90_hours_to_result", "dials",
                "reach_rate"]
 FUNNEL_COLUMNS = ["clients", "step_conversion", "cumulative_conversion"]
+NEW_ENTITY_FILE, NEXT_DAY_FILE = "entity_identifiers__new_entity.csv", "calls__next_day.csv"
 
 
 @dataclass
@@ -111,9 +112,15 @@ def stage_table(timings: dict, run: Measured) -> list[tuple[str, float, float]]:
     return rows
 
 
+def _remove_added_files(landing: Path) -> None:
+    """The files the benchmark adds to the generated ones (new entity, next day), if there."""
+    for name in (NEW_ENTITY_FILE, NEXT_DAY_FILE):
+        (landing / name).unlink(missing_ok=True)
+
+
 def add_next_day_of_calls(landing: Path) -> int:
     """A new day of calls, as a nightly run receives it: the last full day's calls again, one day later,
-    with new ids (calls__next_day.csv). Returns the number of calls."""
+    with new ids (NEXT_DAY_FILE). Returns the number of calls."""
     with duckdb.connect() as con:
         con.execute(f"""
             CREATE TABLE calls AS
@@ -132,7 +139,7 @@ def add_next_day_of_calls(landing: Path) -> int:
                           AS started_at,
                       CASE WHEN linked_id IS NOT NULL THEN 'N' || linked_id END AS linked_id)
                   FROM last_day)
-            TO {str(landing / 'calls__next_day.csv')!r} (HEADER)""")
+            TO {str(landing / NEXT_DAY_FILE)!r} (HEADER)""")
         return con.execute("SELECT count(*) FROM last_day").fetchone()[0]
 
 
@@ -185,6 +192,7 @@ def main() -> int:
                             str(args.seed), "--out", str(landing)])
         (landing / ".generated").write_text(f"{generate.seconds:.1f}")
     generate_s = float((landing / ".generated").read_text())
+    _remove_added_files(landing)  # left by a benchmark that stopped half-way: the full run would load them
     for old in folder.glob("warehouse.*"):  # the published file, its working copy, their WAL and lock
         old.unlink()
     warehouse, timings_file = folder / "warehouse.duckdb", folder / "timings.json"
@@ -214,14 +222,16 @@ def main() -> int:
             ".to_parquet(out / 'funnel.parquet')")])
         problems["pandas"] = disagreements(kpis, pd.read_parquet(pandas_out / "kpis.parquet"), kpi_keys, KPI_COLUMNS) \
             + disagreements(funnel, pd.read_parquet(pandas_out / "funnel.parquet"), funnel_keys, FUNNEL_COLUMNS)
-    (landing / "entity_identifiers__new_entity.csv").write_text(
-        "client_id,id_type,id_value,source,observed_at\n"
-        "C000001,INN,7707083893,registry,2026-10-30\nC000001,OGRN,1027700132195,registry,2026-10-30\n")
-    verdict = measure([*run_cmd[:-2], "--entities-only"], watch=warehouse)
-    (landing / "entity_identifiers__new_entity.csv").unlink()
-    new_day_calls = add_next_day_of_calls(landing)
-    new_day = measure(run_cmd)
-    (landing / "calls__next_day.csv").unlink()
+    try:
+        (landing / NEW_ENTITY_FILE).write_text(
+            "client_id,id_type,id_value,source,observed_at\n"
+            "C000001,INN,7707083893,registry,2026-10-30\nC000001,OGRN,1027700132195,registry,2026-10-30\n")
+        verdict = measure([*run_cmd[:-2], "--entities-only"], watch=warehouse)
+        (landing / NEW_ENTITY_FILE).unlink()
+        new_day_calls = add_next_day_of_calls(landing)
+        new_day = measure(run_cmd)
+    finally:
+        _remove_added_files(landing)
 
     print(f"\nScale {args.scale:g} ({sum(p.stat().st_size for p in landing.iterdir() if p.is_file()) / 2**20:,.0f} MB "
           f"of CSV; generated in {generate_s:.1f} s), {os.cpu_count()} cores\n")
