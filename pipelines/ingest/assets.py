@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from pipelines import warm_up
 from pipelines.build_state import fingerprint, last_build
 from pipelines.canonical import TABLES
 from pipelines.ingest.loader import FileLoad, LandingReport, load_landing, prune_landing
@@ -139,7 +140,8 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
     with warehouse.connect() as con:
         report = load_landing(con, warehouse.landing, warehouse.mappings(), tables=tables,
                               workdir=Path(warehouse.path).parent / ".ingest",
-                              quiet_seconds=warehouse.landing_quiet_seconds)
+                              quiet_seconds=warehouse.landing_quiet_seconds,
+                              while_waiting=warm_up.start)  # a file still settling is new: the run builds
         if warehouse.landing_retention_days is not None and tables is None:  # a full run: every table loaded
             for name in prune_landing(warehouse.landing, report, warehouse.landing_retention_days):
                 context.log.info(f"deleted {name} from the landing folder: loaded, older than "
@@ -153,6 +155,7 @@ def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, ware
             context.log.warning(f"no files in {warehouse.landing}")
         if not config.rebuild and _nothing_new(context, con, warehouse):
             return
+        warm_up.start()
         for table in sorted(selected):
             yield from _table_results(con, table, report.for_table(table), warehouse.landing)
     if LEDGER_KEY in context.selected_asset_keys:

@@ -18,7 +18,7 @@ import fnmatch
 import hashlib
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +92,7 @@ class LandingReport:
 
 def file_sha256(path: Path) -> str:
     """Read into one 8 MB buffer: each read and hash lets go of Python's GIL and must win it back, and
-    while the run imports dbt in a thread (pipelines/transform/assets.py) a win can wait 5 ms; with
+    while the run imports dbt in a thread (pipelines/warm_up.py) a win can wait 5 ms; with
     1 MB reads, SF10's landing folder took 6.2 s to hash during that import instead of 2.5 s (1.1 s
     without it). The one buffer also spares allocating each chunk."""
     digest = hashlib.sha256()
@@ -161,16 +161,20 @@ def _signature(path: Path) -> tuple[int, int]:
     return sum(st.st_size for st in stats), max(st.st_mtime_ns for st in stats)
 
 
-def settled(entries: list[Path], quiet_seconds: float) -> tuple[list[Path], list[Path]]:
+def settled(entries: list[Path], quiet_seconds: float,
+            while_waiting: Callable[[], None] | None = None) -> tuple[list[Path], list[Path]]:
     """(entries unchanged for `quiet_seconds`, entries still changing). An entry modified less than that
     ago is looked at again once the period has passed since its last change: a copy still in progress
-    has changed by then (naming it `*.part` until it is complete is surer still)."""
+    has changed by then (naming it `*.part` until it is complete is surer still). `while_waiting` is
+    called before that wait."""
     if quiet_seconds <= 0:
         return list(entries), []
     first = {path: _signature(path) for path in entries}
     youngest = max((mtime for _, mtime in first.values()), default=0) / 1e9
     wait = youngest + quiet_seconds - time.time()
     if wait > 0:
+        if while_waiting is not None:
+            while_waiting()
         time.sleep(min(wait, quiet_seconds))
     ready, changing = [], []
     for path in entries:
@@ -214,11 +218,11 @@ def claimed(path: Path, mappings: MappingSet) -> bool:
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, mappings: MappingSet,
                  tables: set[str] | None = None, workdir: Path | None = None,
-                 quiet_seconds: float = 0) -> LandingReport:
+                 quiet_seconds: float = 0, while_waiting: Callable[[], None] | None = None) -> LandingReport:
     """Load every file of the landing folder that has not changed for `quiet_seconds` (only into `tables`
-    when given); never raises for a file."""
+    when given; `while_waiting` is called before waiting for a file to settle); never raises for a file."""
     report = LandingReport()
-    ready, changing = settled(landing_entries(landing), quiet_seconds)
+    ready, changing = settled(landing_entries(landing), quiet_seconds, while_waiting)
     report.changing = [path.name for path in changing]
     for path in ready:
         candidates = route(path, mappings)

@@ -9,12 +9,10 @@ entity models of the first step). Every invocation costs its own set-up (adapter
 a second in the run's process), so there are no more.
 """
 
-import importlib
 import importlib.metadata
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -86,17 +84,6 @@ def _keep_partial_parse(target: Path) -> None:
         shutil.copyfile(made, staged)
         os.replace(staged, kept)  # atomic: a concurrent run reads the old file or the new one
     shutil.rmtree(used, ignore_errors=True)
-
-
-def _import_in_background(*modules: str) -> None:
-    """Import what the run's later steps need (dbt about 2.5 s, Great Expectations about 3 s) in a thread,
-    one after the other, while the first steps load files; an import the run reaches before it is done
-    waits on Python's import lock instead of starting over."""
-    def import_all() -> None:
-        for module in modules:
-            importlib.import_module(module)
-
-    threading.Thread(target=import_all, name="warm-up", daemon=True).start()
 
 
 class DbtBuildConfig(dg.Config):
@@ -212,12 +199,6 @@ class PipelineDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """At the start of a run, import dbt (its builds run in this process) and Great Expectations (the
-        checks of what dbt built) while the first steps work."""
-        super().setup_for_execution(context)
-        _import_in_background("dbt.cli.main", "great_expectations")
 
 
 def dbt_resource() -> DbtCliResource:

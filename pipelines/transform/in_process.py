@@ -2,7 +2,7 @@
 
 A `dbt` subprocess paid its start-up at every step, twice a run: the Python interpreter and dbt's
 imports (about 3 s), the adapter, the parse. Here dbt is imported once per process (in a thread while
-the run's first steps work, see PipelineDbtCliResource), and a later step's `dbt build` costs its SQL
+the run's first steps work, pipelines/warm_up.py), and a later step's `dbt build` costs its SQL
 and well under a second of dbt. dbt reports each node through a callback; the step turns those events
 into Dagster events with dagster-dbt's own conversion, as it would the JSON lines of a subprocess. A
 killed run takes dbt with it (nothing outlives the process); a terminated one cancels dbt's queries
