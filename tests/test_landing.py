@@ -25,16 +25,20 @@ def age(path, seconds: float) -> None:
 def test_files_unchanged_for_the_quiet_period_are_ready_at_once(tmp_path):
     old = write(tmp_path, "calls.csv", CALLS_HEADER + ROW.format(1))
     age(old, 60)
+    waits = []
     started = time.monotonic()
-    assert settled([old], quiet_seconds=10) == ([old], [])
+    assert settled([old], quiet_seconds=10, while_waiting=lambda: waits.append(1)) == ([old], [])
     assert time.monotonic() - started < 1
+    assert waits == []  # nothing to wait for: the run does not start what waiting is used for
 
 
 def test_a_young_file_is_looked_at_again_after_the_quiet_period(tmp_path):
     young = write(tmp_path, "calls.csv", CALLS_HEADER + ROW.format(1))
+    waits = []
     started = time.monotonic()
-    assert settled([young], quiet_seconds=1) == ([young], [])
+    assert settled([young], quiet_seconds=1, while_waiting=lambda: waits.append(time.monotonic())) == ([young], [])
     assert time.monotonic() - started >= 0.9
+    assert len(waits) == 1 and waits[0] - started < 0.5  # called once, before the wait
 
 
 def test_a_file_being_written_is_left_for_a_later_run_which_loads_it_whole(con, tmp_path):  # noqa: F811
