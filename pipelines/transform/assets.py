@@ -29,7 +29,7 @@ from pipelines.build_state import incremental_basis, models_on_another_basis, re
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform import in_process
-from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, dbt_project, ensure_manifest
+from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, KEPT_PARSE, dbt_project, ensure_manifest
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
 ENTITY_MARTS_TAG = "entity_marts"
@@ -74,16 +74,14 @@ def _keep_partial_parse(target: Path) -> None:
     """Keep the parse this invocation made for the next one, and drop its target folder: each
     invocation gets a fresh target folder seeded from the project's, and without writing back every
     invocation parsed the whole project again (6 s) whenever the project's copy was made with another
-    profile, and the folders piled up (4 MB each)."""
-    project_dir = Path(dbt_project.project_dir)
-    used = target if target.is_absolute() else project_dir / target
-    made = used / "partial_parse.msgpack"
+    profile, and the folders piled up (4 MB each). `target` is absolute (dagster-dbt makes the
+    subprocess's so)."""
+    made = target / KEPT_PARSE.name
     if made.exists():
-        kept = project_dir / "target" / "partial_parse.msgpack"
-        staged = kept.with_suffix(f".{os.getpid()}.tmp")
+        staged = KEPT_PARSE.with_suffix(f".{os.getpid()}.tmp")
         shutil.copyfile(made, staged)
-        os.replace(staged, kept)  # atomic: a concurrent run reads the old file or the new one
-    shutil.rmtree(used, ignore_errors=True)
+        os.replace(staged, KEPT_PARSE)  # atomic: a concurrent run reads the old file or the new one
+    shutil.rmtree(target, ignore_errors=True)
 
 
 class DbtBuildConfig(dg.Config):
@@ -138,7 +136,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
             invocation = dbt.cli(args, context=context)
             target, events = invocation.target_path, invocation.stream()
         else:
-            target = in_process.unique_target_path(dbt_project, context)
+            target = in_process.unique_target_path(context)
             events = in_process.build(args, context, dbt_project, manifest, FolderGroupTranslator(), target)
         for event in events:
             if isinstance(event, dg.Output):

@@ -26,22 +26,22 @@ from dagster_dbt import DagsterDbtTranslator, DbtProject
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from pipelines.transform.project import KEPT_PARSE
+
 # The events dagster-dbt turns into Dagster events (DbtCoreCliEventMessage.is_result_event).
 _RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _STOP_WAIT_SECONDS = 30
 _finished = object()
 
 
-def unique_target_path(project: DbtProject, context: dg.AssetExecutionContext) -> Path:
+def unique_target_path(context: dg.AssetExecutionContext) -> Path:
     """A target folder of this invocation's own (concurrent runs share the project), seeded with the
     project's last parse so that dbt only re-parses what changed."""
-    project_dir = Path(project.project_dir)
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    target = project_dir / "target" / name
+    target = KEPT_PARSE.parent / name
     target.mkdir(parents=True)
-    kept = project_dir / "target" / "partial_parse.msgpack"
-    if kept.exists():
-        shutil.copyfile(kept, target / kept.name)
+    if KEPT_PARSE.exists():
+        shutil.copyfile(KEPT_PARSE, target / KEPT_PARSE.name)
     return target
 
 

@@ -38,3 +38,6 @@ def ensure_manifest(project: DbtProject) -> Path:
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The last parse, kept between dbt invocations: each gets a target folder of its own seeded from it
+# (in_process.unique_target_path; dagster-dbt for the subprocess) and writes its parse back.
+KEPT_PARSE = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
