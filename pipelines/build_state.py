@@ -12,7 +12,8 @@ The incremental dbt models (macros/incremental.sql) keep what earlier runs built
 loads. That equals a rebuild while what turns raw rows into theirs is unchanged: the code and
 configuration, the libraries, the time zone, the engine and the phone settings (the hash key). That
 is each model's basis, kept per model; a dbt step rebuilds its incremental models in full when the
-basis of one of them has changed (pipelines/transform/assets.py).
+basis of one of them has changed (pipelines/transform/assets.py). Beside it, the last load the build took
+in and its as-of date: the event models rebuild the subjects changed since (int_changed_subjects).
 """
 
 from __future__ import annotations
@@ -96,11 +97,28 @@ def models_on_another_basis(con: duckdb.DuckDBPyConnection, models: list[str], b
     return [m for m in models if held.get(m) != basis]
 
 
-def record_basis(con: duckdb.DuckDBPyConnection, models: list[str], basis: str) -> None:
+def ensure_basis_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table exists before dbt runs: it is a dbt source (Spark copies every source)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {BASIS_TABLE} (model VARCHAR PRIMARY KEY, basis VARCHAR, "
                 "built_at TIMESTAMPTZ)")
+    for column, sql_type in (("through_load", "BIGINT"), ("as_of_date", "DATE")):
+        con.execute(f"ALTER TABLE {BASIS_TABLE} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+
+
+def last_load(con: duckdb.DuckDBPyConnection) -> int:
+    """The latest load in the ledger: a build started now takes in every load up to it."""
+    return con.execute("SELECT coalesce(max(load_id), 0) FROM raw._load_ledger").fetchone()[0]
+
+
+def record_basis(con: duckdb.DuckDBPyConnection, models: list[str], basis: str, through_load: int) -> None:
+    """After a successful build of `models`: their basis, the last load it took in and the as-of date
+    it used (int_as_of, which every build of the sales models makes)."""
+    ensure_basis_table(con)
+    as_of = (con.execute("SELECT max(as_of_date) FROM intermediate.int_as_of").fetchone()[0]
+             if _table_exists(con, "intermediate.int_as_of") else None)
     for model in models:
-        con.execute(f"INSERT OR REPLACE INTO {BASIS_TABLE} VALUES (?, ?, now())", [model, basis])
+        con.execute(f"INSERT OR REPLACE INTO {BASIS_TABLE} (model, basis, built_at, through_load, as_of_date) "
+                    "VALUES (?, ?, now(), ?, ?)", [model, basis, through_load, as_of])
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:

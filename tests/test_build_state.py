@@ -3,13 +3,17 @@ rows were made by). Unit tests on a small ledger."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pytest
 
 from pipelines.build_state import (
+    BASIS_TABLE,
     fingerprint,
     incremental_basis,
     last_build,
+    last_load,
     models_on_another_basis,
     record_basis,
     record_build,
@@ -76,11 +80,23 @@ MODELS = ["model.salesfunnel.int_calls", "model.salesfunnel.stg_calls"]
 
 def test_models_never_recorded_or_built_on_another_basis_are_stale(con):
     assert models_on_another_basis(con, MODELS, "b1") == MODELS
-    record_basis(con, MODELS, "b1")
+    record_basis(con, MODELS, "b1", through_load=3)
     assert models_on_another_basis(con, MODELS, "b1") == []
-    record_basis(con, MODELS[:1], "b2")  # a run that built only one of them on a new basis
+    record_basis(con, MODELS[:1], "b2", through_load=4)  # a run that built only one of them on a new basis
     assert models_on_another_basis(con, MODELS, "b2") == MODELS[1:]
     assert models_on_another_basis(con, MODELS, "b1") == MODELS[:1]
+
+
+def test_a_build_records_the_last_load_it_took_in_and_its_as_of_date(con):
+    assert last_load(con) == 2  # a rejected file takes a load id too
+    con.execute("INSERT INTO raw._load_ledger (load_id) VALUES (7), (9)")
+    assert last_load(con) == 9
+    record_basis(con, MODELS, "b1", through_load=last_load(con))  # no int_as_of yet: no as-of date
+    con.execute("CREATE SCHEMA intermediate")
+    con.execute("CREATE TABLE intermediate.int_as_of AS SELECT DATE '2026-05-31' AS as_of_date")
+    record_basis(con, MODELS[:1], "b1", through_load=9)
+    assert con.execute(f"SELECT model, through_load, as_of_date FROM {BASIS_TABLE} ORDER BY model").fetchall() == [
+        (MODELS[0], 9, date(2026, 5, 31)), (MODELS[1], 9, None)]
 
 
 def test_the_as_of_date_leaves_the_basis_and_what_makes_rows_changes_it(con):

@@ -18,3 +18,14 @@
 {% macro newer_loads(load_column='_load_id', held_column='load_id') -%}
     {{ load_column }} > (select coalesce(max({{ held_column }}), 0) from {{ this }})
 {%- endmacro %}
+
+{#- The condition "the row's subject is one int_changed_subjects lists" when the model takes in only
+    new loads, else true; `subject_type` and `subject_id` are SQL expressions of the row. The model names the dependency
+    (`-- depends_on: {{ ref('int_changed_subjects') }}`): dbt does not see a ref it did not render. -#}
+{% macro of_changed_subjects(subject_type, subject_id) -%}
+    {%- if loads_incrementally() -%}
+    ({{ subject_type }}, {{ subject_id }}) in (select subject_type, subject_id from {{ ref('int_changed_subjects') }})
+    {%- else -%}
+    1 = 1
+    {%- endif -%}
+{%- endmacro %}

@@ -25,7 +25,13 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging import version
 from pydantic import Field
 
-from pipelines.build_state import incremental_basis, models_on_another_basis, record_basis
+from pipelines.build_state import (
+    ensure_basis_table,
+    incremental_basis,
+    last_load,
+    models_on_another_basis,
+    record_basis,
+)
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.transform import in_process
@@ -85,8 +91,8 @@ def _keep_partial_parse(target: Path) -> None:
 
 
 class DbtBuildConfig(dg.Config):
-    full_refresh: bool = Field(default=False, description="Rebuild the incremental models (call legs, calls) from "
-                                                          "every row loaded, not only the new loads.")
+    full_refresh: bool = Field(default=False, description="Rebuild the incremental models (call legs, calls, "
+                                                          "events) from every row loaded, not only the new loads.")
 
 
 def selected_nodes(selected_keys: AbstractSet[dg.AssetKey], manifest: dict) -> list[str]:
@@ -117,9 +123,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     stale: list[str] = []
     if incremental or spark:
         with warehouse.connect() as con:
+            ensure_basis_table(con)
             if incremental:
                 basis = incremental_basis(con, warehouse.build_settings())
                 stale = models_on_another_basis(con, incremental, basis)
+                through_load = last_load(con)
             if spark:
                 exchange = exchange_dir(Path(warehouse.path))
                 export_tables(con, exchange, source_tables(manifest))
@@ -150,7 +158,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 import_tables(con, exchange, built)
                 context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
             if incremental:
-                record_basis(con, incremental, basis)
+                record_basis(con, incremental, basis, through_load)
     _keep_partial_parse(target)
 
 

@@ -8,7 +8,9 @@
     Incremental (macros/incremental.sql): a run merges again only the calls it can change: those with a
     leg in the new loads, those that lost a leg (a leg's newer version names another call: the leg count
     held no longer matches) and those linked by phone whose number's owners changed. A call left with no
-    leg comes out as a row with no legs, which replaces the row held and is then deleted. -#}
+    leg comes out as a row with no legs, which replaces the row held and is then deleted. Each row
+    written notes the latest load there was (`merged_load_id`): what the run changed, for the event
+    models after it (int_changed_subjects). -#}
 {{ config(materialized='incremental', unique_key='call_id', incremental_strategy=incremental_strategy(),
           on_schema_change='fail',
           post_hook="{% if loads_incrementally() %}delete from {{ this }} where legs = 0{% endif %}") }}
@@ -116,7 +118,8 @@ merged as (
             when calls.client_phone_key is null then 'no_phone'
             else 'unknown_phone'
         end as client_link,
-        calls.last_load_id
+        calls.last_load_id,
+        (select max(ledger.load_id) from {{ source('raw', '_load_ledger') }} as ledger) as merged_load_id
     from calls
     left join phone_owners on calls.client_phone_key = phone_owners.phone_key
 )
@@ -128,7 +131,7 @@ union all
 select
     changed_calls.call_id,
     0,
-    {% for _ in range(13) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 13 other columns of merged
+    {% for _ in range(14) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 14 other columns of merged
 from changed_calls
 where changed_calls.call_id not in (select call_id from merged)
 {%- endif %}

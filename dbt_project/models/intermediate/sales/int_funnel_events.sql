@@ -2,11 +2,30 @@
     leads give `lead_created` and `lead_converted` (attributed to their assignee); outbound calls give
     `dial` (every call), `contact` (answered) and `meeting_agreed` (its outcome); deal stage entries with
     a date give one event named after the stage (an undated passage counts in stage reach and win rate,
-    never in a period KPI). Inbound calls are not active search. -#}
+    never in a period KPI). Inbound calls are not active search.
+
+    Incremental: a run that takes in only new loads replaces the events of the subjects
+    int_changed_subjects lists (unique key: the subject). A subject left with no event comes out as one
+    row with no event type, which deletes the events held and is then deleted. -#}
+{{ config(materialized='incremental', unique_key=['subject_type', 'subject_id'],
+          incremental_strategy=incremental_strategy(), on_schema_change='fail',
+          post_hook="{% if loads_incrementally() %}delete from {{ this }} where event_type is null{% endif %}") }}
+
+-- depends_on: {{ ref('int_changed_subjects') }}
 
 with outbound_calls as (
     select * from {{ ref('int_calls') }}
-    where direction = 'outbound'
+    where direction = 'outbound' and {{ of_changed_subjects("'call'", 'call_id') }}
+),
+
+deal_stages as (
+    select * from {{ ref('stg_deal_stages') }}
+    where {{ of_changed_subjects("'deal'", 'deal_id') }}
+),
+
+leads as (
+    select * from {{ ref('stg_leads') }}
+    where {{ of_changed_subjects("'lead'", 'lead_id') }}
 ),
 
 call_events as (
@@ -52,7 +71,7 @@ stage_events as (
         entered_at as occurred_at,
         entered_on as occurred_on,
         loss_reason
-    from {{ ref('stg_deal_stages') }}
+    from deal_stages
     where is_dated
 ),
 
@@ -65,7 +84,7 @@ lead_events as (
         created_at as occurred_at,
         created_on as occurred_on,
         cast(null as {{ dbt.type_string() }}) as loss_reason
-    from {{ ref('stg_leads') }}
+    from leads
     union all
     select
         lead_id,
@@ -75,7 +94,7 @@ lead_events as (
         closed_at,
         closed_on,
         null
-    from {{ ref('stg_leads') }}
+    from leads
     where status = 'converted' and closed_at is not null
 ),
 
@@ -110,3 +129,21 @@ select
 from events
 cross join {{ ref('int_as_of') }} as as_of
 where events.occurred_on <= as_of.as_of_date
+{%- if loads_incrementally() %}
+{#- The changed subjects left with no event. #}
+union all
+select
+    null,
+    null,
+    changed.subject_type,
+    changed.subject_id,
+    {% for _ in range(5) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 5 other columns
+from {{ ref('int_changed_subjects') }} as changed
+where not exists (
+    select 1
+    from events
+    cross join {{ ref('int_as_of') }} as as_of
+    where events.subject_type = changed.subject_type and events.subject_id = changed.subject_id
+        and events.occurred_on <= as_of.as_of_date
+)
+{%- endif %}

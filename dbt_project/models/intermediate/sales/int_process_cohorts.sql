@@ -1,17 +1,31 @@
 {#- One row per input event of a process: did its subject reach the result within the process's
-    window, and how many hours did that take (the first result at or after the input counts). -#}
+    window, and how many hours did that take (the first result at or after the input counts).
+
+    Incremental as int_funnel_events: an input's cohort depends on its subject's events only, so the
+    rows of the subjects int_changed_subjects lists are replaced (unique key: process and subject); a
+    subject left with no input in a process comes out as one row with no event, deleted after. -#}
+{{ config(materialized='incremental', unique_key=['process', 'subject_id'],
+          incremental_strategy=incremental_strategy(), on_schema_change='fail',
+          post_hook="{% if loads_incrementally() %}delete from {{ this }} where event_id is null{% endif %}") }}
+
+-- depends_on: {{ ref('int_changed_subjects') }}
 
 with processes as (
     select * from {{ ref('process_chain') }}
 ),
 
-inputs as (
+process_events as (
     select * from {{ ref('int_process_events') }}
+    where {{ of_changed_subjects('subject_type', 'subject_id') }}
+),
+
+inputs as (
+    select * from process_events
     where event_role = 'input'
 ),
 
 results as (
-    select * from {{ ref('int_process_events') }}
+    select * from process_events
     where event_role = 'result'
 ),
 
@@ -44,3 +58,18 @@ from inputs
 left join first_results
     on inputs.process = first_results.process
         and inputs.event_id = first_results.event_id
+{%- if loads_incrementally() %}
+{#- The changed subjects left with no input in a process of their kind. #}
+union all
+select
+    processes.process,
+    null,
+    changed.subject_id,
+    {% for _ in range(6) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 6 other columns
+from {{ ref('int_changed_subjects') }} as changed
+inner join processes on changed.subject_type = processes.subject
+where not exists (
+    select 1 from inputs
+    where inputs.process = processes.process and inputs.subject_id = changed.subject_id
+)
+{%- endif %}

@@ -1,5 +1,13 @@
 {#- The events of each process of the chain (seed process_chain), each in its role: `attempt`
-    (dials before a contact), `input` or `result`. A process is added by adding a seed row. -#}
+    (dials before a contact), `input` or `result`. A process is added by adding a seed row.
+
+    Incremental as int_funnel_events: the process events of the subjects int_changed_subjects lists
+    are replaced; a subject left with none comes out as one row with no process, deleted after. -#}
+{{ config(materialized='incremental', unique_key=['subject_type', 'subject_id'],
+          incremental_strategy=incremental_strategy(), on_schema_change='fail',
+          post_hook="{% if loads_incrementally() %}delete from {{ this }} where process is null{% endif %}") }}
+
+-- depends_on: {{ ref('int_changed_subjects') }}
 
 with processes as (
     select * from {{ ref('process_chain') }}
@@ -7,6 +15,7 @@ with processes as (
 
 events as (
     select * from {{ ref('int_funnel_events') }}
+    where {{ of_changed_subjects('subject_type', 'subject_id') }}
 ),
 
 roles as (
@@ -37,6 +46,7 @@ select
     roles.process,
     roles.event_role,
     events.event_id,
+    events.subject_type,
     events.subject_id,
     events.client_id,
     events.employee_id,
@@ -46,3 +56,21 @@ from roles
 inner join events
     on roles.event_type = events.event_type
         and roles.subject = events.subject_type
+{%- if loads_incrementally() %}
+{#- The changed subjects left with no process event. #}
+union all
+select
+    null,
+    null,
+    null,
+    changed.subject_type,
+    changed.subject_id,
+    {% for _ in range(4) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 4 other columns
+from {{ ref('int_changed_subjects') }} as changed
+where not exists (
+    select 1
+    from roles
+    inner join events on roles.event_type = events.event_type and roles.subject = events.subject_type
+    where events.subject_type = changed.subject_type and events.subject_id = changed.subject_id
+)
+{%- endif %}
