@@ -6,8 +6,9 @@
     has that number.
 
     Incremental (macros/incremental.sql): a run merges again only the calls it can change: those with a
-    leg in the new loads, those that lost a leg (a leg's newer version names another call: the leg count
-    held no longer matches) and those linked by phone whose number's owners changed. A call left with no
+    leg in the new loads, those that lost a leg (a leg's newer version names another call: the call its
+    older version named, found in the raw rows, which keep every version) and those linked by phone
+    whose number's owners changed. A call left with no
     leg comes out as a row with no legs, which replaces the row held and is then deleted. Each row
     written notes the latest load there was (`merged_load_id`): what the run changed, for the event
     models after it (int_changed_subjects). -#}
@@ -28,30 +29,27 @@ with phone_owners as (
 held as (
     select
         call_id,
-        legs,
         client_id,
         client_phone_key,
         client_link
     from {{ this }}
 ),
 
-leg_counts as (
+new_legs as (
     select
-        linked_id,
-        count(*) as legs
+        call_id,
+        linked_id
     from {{ ref('stg_calls') }}
-    group by linked_id
+    where {{ newer_loads('load_id', 'last_load_id') }}
 ),
 
 changed_calls as (
     select linked_id as call_id
-    from {{ ref('stg_calls') }}
-    where {{ newer_loads('load_id', 'last_load_id') }}
+    from new_legs
     union
-    select held.call_id
-    from held
-    left join leg_counts on held.call_id = leg_counts.linked_id
-    where leg_counts.legs is null or leg_counts.legs <> held.legs
+    select coalesce(versions.linked_id, versions.call_id)
+    from {{ source('raw', 'calls') }} as versions
+    where versions.call_id in (select new_legs.call_id from new_legs)
     union
     select held.call_id
     from held
