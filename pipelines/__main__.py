@@ -41,6 +41,7 @@ def _run(args: argparse.Namespace) -> int:
         settings = Settings(landing=args.landing, warehouse=args.warehouse, business_tz=args.tz,
                             as_of=date.fromisoformat(args.as_of) if args.as_of else None,
                             sources=_sources(args), phone_region=args.phone_region, engine=args.engine)
+        rebuild_days = _date_range(args.rebuild_days) if args.rebuild_days else None
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -57,8 +58,8 @@ def _run(args: argparse.Namespace) -> int:
     quiet = args.log_level in ("WARNING", "ERROR")
     with log.open("w") as out, contextlib.redirect_stdout(out if quiet else sys.stdout):
         result = run_refresh(settings, log_level=args.log_level, entities_only=args.entities_only,
-                             timings=args.timings, rebuild=args.rebuild or args.full_refresh,
-                             full_refresh=args.full_refresh)
+                             timings=args.timings, rebuild=args.rebuild or args.full_refresh or bool(rebuild_days),
+                             full_refresh=args.full_refresh, rebuild_days=rebuild_days)
     elapsed = time.perf_counter() - started
     for check in failed_checks(result.all_events):
         print(f"check failed: {check}")
@@ -75,6 +76,17 @@ def _run(args: argparse.Namespace) -> int:
               "builds them all the same)")
     print(f"run {result.run_id} succeeded in {elapsed:.1f} s; warehouse: {settings.warehouse}; dbt's log: {log}")
     return 0
+
+
+def _date_range(text: str) -> tuple[date, date]:
+    first, sep, last = text.partition(":")
+    try:
+        days = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        days = None
+    if not sep or days is None or days[0] > days[1]:
+        raise ValueError(f"--rebuild-days takes FROM:THROUGH, two dates YYYY-MM-DD in order, not {text!r}")
+    return days
 
 
 def _print_summary(warehouse: Path) -> None:
@@ -139,8 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--rebuild", action="store_true",
                      help="build every asset even when nothing is new since the last build")
     run.add_argument("--full-refresh", action="store_true",
-                     help="also rebuild the incremental models (call legs, calls) from every row loaded, not "
-                          "only the new loads (implies --rebuild)")
+                     help="also rebuild the incremental models (call legs, calls, events) from every row loaded, "
+                          "not only the new loads (implies --rebuild)")
+    run.add_argument("--rebuild-days", metavar="FROM:THROUGH",
+                     help="derive the calls and events of these days (YYYY-MM-DD, business-local, inclusive) "
+                          "again from their rows, besides what is new: a backfill without a full refresh "
+                          "(implies --rebuild)")
     run.add_argument("--timings", type=Path, help="write each step's start and end to this JSON file (benchmarks)")
     run.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                      help="Dagster's console log level (default WARNING; the UI keeps every event)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.__main__ import main
 from pipelines.canonical import TABLES
 
@@ -57,3 +59,10 @@ def test_run_refuses_an_unknown_phone_region(tmp_path, capsys):
     assert main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
                  "--phone-region", "XX"]) == 2
     assert "unknown phone region 'XX'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days", ["2026-04-01", "2026-04-10:2026-04-01", "2026-04-01:April"])
+def test_run_refuses_a_range_of_days_to_rebuild_it_cannot_read(tmp_path, capsys, days):
+    assert main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
+                 "--rebuild-days", days]) == 2
+    assert "--rebuild-days takes FROM:THROUGH" in capsys.readouterr().err

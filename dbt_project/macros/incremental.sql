@@ -29,3 +29,13 @@
     1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The condition "`day` (a date expression) is in the range of days to derive again" (vars rebuild_from
+    and rebuild_through, dates set together by the pipeline); false when none is asked for. -#}
+{% macro in_days_to_rebuild(day) -%}
+    {%- if var('rebuild_from', '') and var('rebuild_through', '') -%}
+    {{ day }} between cast('{{ var("rebuild_from") }}' as date) and cast('{{ var("rebuild_through") }}' as date)
+    {%- else -%}
+    1 = 0
+    {%- endif -%}
+{%- endmacro %}

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,23 @@ def _keep_partial_parse(target: Path) -> None:
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = Field(default=False, description="Rebuild the incremental models (call legs, calls, "
                                                           "events) from every row loaded, not only the new loads.")
+    rebuild_from: str = Field(default="", description="With rebuild_through (YYYY-MM-DD, business-local, "
+                              "inclusive): the days whose calls and events the incremental models derive again "
+                              "from their rows, besides what changed (a backfill without a full refresh).")
+    rebuild_through: str = Field(default="", description="The last day of rebuild_from's range.")
+
+    def days_to_rebuild(self) -> dict[str, str]:
+        """The dbt environment for the range of days to rebuild; a clear error for a half or bad range."""
+        if not (self.rebuild_from or self.rebuild_through):
+            return {}
+        try:
+            first, last = date.fromisoformat(self.rebuild_from), date.fromisoformat(self.rebuild_through)
+        except ValueError:
+            raise dg.Failure(f"rebuild_from and rebuild_through must both be dates YYYY-MM-DD, got "
+                             f"{self.rebuild_from!r} and {self.rebuild_through!r}") from None
+        if first > last:
+            raise dg.Failure(f"rebuild_from {first} is after rebuild_through {last}")
+        return {"SALESFUNNEL_REBUILD_FROM": first.isoformat(), "SALESFUNNEL_REBUILD_THROUGH": last.isoformat()}
 
 
 def selected_nodes(selected_keys: AbstractSet[dg.AssetKey], manifest: dict) -> list[str]:
@@ -116,7 +134,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     On Spark the sources go out to it first and what it built comes back. The warehouse is opened
     around dbt only for those two (a step with neither, like the entity marts, does not wait for it)."""
     spark = warehouse.engine == "spark"
-    env = warehouse.dbt_env()
+    env = {**warehouse.dbt_env(), **config.days_to_rebuild()}
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     selected = selected_nodes(context.selected_asset_keys, manifest)
     incremental = _incremental(manifest, selected)

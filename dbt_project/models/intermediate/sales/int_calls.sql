@@ -7,8 +7,8 @@
 
     Incremental (macros/incremental.sql): a run merges again only the calls it can change: those with a
     leg in the new loads, those that lost a leg (a leg's newer version names another call: the call its
-    older version named, found in the raw rows, which keep every version) and those linked by phone
-    whose number's owners changed. A call left with no
+    older version named, found in the raw rows, which keep every version), those linked by phone
+    whose number's owners changed, and those of the days asked to be rebuilt. A call left with no
     leg comes out as a row with no legs, which replaces the row held and is then deleted. Each row
     written notes the latest load there was (`merged_load_id`): what the run changed, for the event
     models after it (int_changed_subjects). -#}
@@ -50,6 +50,10 @@ changed_calls as (
     select coalesce(versions.linked_id, versions.call_id)
     from {{ source('raw', 'calls') }} as versions
     where versions.call_id in (select new_legs.call_id from new_legs)
+    union
+    select linked_id
+    from {{ ref('stg_calls') }}
+    where {{ in_days_to_rebuild('started_on') }}
     union
     select held.call_id
     from held

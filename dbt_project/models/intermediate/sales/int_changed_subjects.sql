@@ -6,7 +6,8 @@
       call a leg named before: raw rows keep every version, so a leg that moved to another call is
       found with its old call), or int_calls rewrote the call (its phone number's owners changed);
     - it has an event dated between the as-of date of the last build and this one's (either way: a
-      later as-of date lets events in, an earlier one cuts them off).
+      later as-of date lets events in, an earlier one cuts them off), or on a day asked to be rebuilt
+      (macros/incremental.sql, in_days_to_rebuild).
     A full refresh, and Spark (which rebuilds every model), list none. -#}
 -- depends_on: {{ ref('int_calls') }}, {{ ref('stg_deal_stages') }}, {{ ref('stg_leads') }}
 {%- set basis = load_relation(source('raw', '_incremental_basis')) if execute else none %}
@@ -60,6 +61,12 @@ changed as (
     inner join moved_days on calls.started_on > moved_days.after_day and calls.started_on <= moved_days.through_day
     union
     select
+        'call',
+        calls.call_id
+    from {{ ref('int_calls') }} as calls
+    where {{ in_days_to_rebuild('calls.started_on') }}
+    union
+    select
         'deal',
         stages.deal_id
     from {{ source('raw', 'deal_stages') }} as stages
@@ -72,6 +79,12 @@ changed as (
     from {{ ref('stg_deal_stages') }} as stages
     inner join moved_days
         on stages.entered_on > moved_days.after_day and stages.entered_on <= moved_days.through_day
+    union
+    select
+        'deal',
+        stages.deal_id
+    from {{ ref('stg_deal_stages') }} as stages
+    where {{ in_days_to_rebuild('stages.entered_on') }}
     union
     select
         'lead',
@@ -87,6 +100,12 @@ changed as (
     inner join moved_days
         on (leads.created_on > moved_days.after_day and leads.created_on <= moved_days.through_day)
             or (leads.closed_on > moved_days.after_day and leads.closed_on <= moved_days.through_day)
+    union
+    select
+        'lead',
+        leads.lead_id
+    from {{ ref('stg_leads') }} as leads
+    where {{ in_days_to_rebuild('leads.created_on') }} or {{ in_days_to_rebuild('leads.closed_on') }}
 )
 
 select

@@ -1,12 +1,15 @@
 {#- One row per call leg as the PBX or CRM wrote it. The phone number is replaced by its keyed hash
     (raw.phone_numbers): from here on no model holds a phone number. Incremental (macros/incremental.sql):
-    a run takes in the legs of the new loads; a leg's newer version replaces the one held. A number keeps
+    a run takes in the legs of the new loads (and those of the days asked to be rebuilt); a leg's newer
+    version replaces the one held. A number keeps
     its hash until the phone settings change, and then the pipeline rebuilds the model in full. -#}
 {{ config(materialized='incremental', unique_key='call_id', incremental_strategy=incremental_strategy(),
           on_schema_change='fail') }}
 
 with calls as (
-    {{ latest_version('calls', ['call_id'], where=newer_loads() if loads_incrementally() else none) }}
+    {{ latest_version('calls', ['call_id'], where=(
+        newer_loads() ~ ' or ' ~ in_days_to_rebuild('cast(' ~ to_business_time('started_at') ~ ' as date)'))
+        if loads_incrementally() else none) }}
 ),
 
 phones as (
