@@ -40,72 +40,76 @@ new_legs as (
     where legs._load_id > last_build.through_load
 ),
 
-changed as (
+{# The subjects with a row in a load after the last build. -#}
+loaded as (
     select
         'call' as subject_type,
         coalesce(legs.linked_id, legs.call_id) as subject_id
     from {{ source('raw', 'calls') }} as legs
     inner join new_legs on legs.call_id = new_legs.call_id
-    union
+    union all
     select
         'call',
         calls.call_id
     from {{ ref('int_calls') }} as calls
     cross join last_build
     where calls.merged_load_id > last_build.through_load
-    union
-    select
-        'call',
-        calls.call_id
-    from {{ ref('int_calls') }} as calls
-    inner join moved_days on calls.started_on > moved_days.after_day and calls.started_on <= moved_days.through_day
-    union
-    select
-        'call',
-        calls.call_id
-    from {{ ref('int_calls') }} as calls
-    where {{ in_days_to_rebuild('calls.started_on') }}
-    union
+    union all
     select
         'deal',
         stages.deal_id
     from {{ source('raw', 'deal_stages') }} as stages
     cross join last_build
     where stages._load_id > last_build.through_load
-    union
-    select
-        'deal',
-        stages.deal_id
-    from {{ ref('stg_deal_stages') }} as stages
-    inner join moved_days
-        on stages.entered_on > moved_days.after_day and stages.entered_on <= moved_days.through_day
-    union
-    select
-        'deal',
-        stages.deal_id
-    from {{ ref('stg_deal_stages') }} as stages
-    where {{ in_days_to_rebuild('stages.entered_on') }}
-    union
+    union all
     select
         'lead',
         leads.lead_id
     from {{ source('raw', 'leads') }} as leads
     cross join last_build
     where leads._load_id > last_build.through_load
-    union
+),
+
+{# Each subject's days with an event (before the as-of date cuts them). -#}
+event_days as (
+    select
+        'call' as subject_type,
+        call_id as subject_id,
+        started_on as event_on
+    from {{ ref('int_calls') }}
+    union all
+    select
+        'deal',
+        deal_id,
+        entered_on
+    from {{ ref('stg_deal_stages') }}
+    union all
     select
         'lead',
-        leads.lead_id
-    from {{ ref('stg_leads') }} as leads
-    inner join moved_days
-        on (leads.created_on > moved_days.after_day and leads.created_on <= moved_days.through_day)
-            or (leads.closed_on > moved_days.after_day and leads.closed_on <= moved_days.through_day)
-    union
+        lead_id,
+        created_on
+    from {{ ref('stg_leads') }}
+    union all
     select
         'lead',
-        leads.lead_id
-    from {{ ref('stg_leads') }} as leads
-    where {{ in_days_to_rebuild('leads.created_on') }} or {{ in_days_to_rebuild('leads.closed_on') }}
+        lead_id,
+        closed_on
+    from {{ ref('stg_leads') }}
+),
+
+changed as (
+    select
+        subject_type,
+        subject_id
+    from loaded
+    union
+    select
+        event_days.subject_type,
+        event_days.subject_id
+    from event_days
+    cross join moved_days
+    where (event_days.event_on > moved_days.after_day and event_days.event_on <= moved_days.through_day)
+        or {{ in_days_to_rebuild('event_days.event_on') }}
 )
 
 select
