@@ -20,7 +20,13 @@ from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY, SUITES
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import REFRESH_JOB, entity_asset_keys, landing_sensor
 from pipelines.settings import Settings
-from pipelines.transform.assets import _assert_every_build_reported, dbt_entity_marts, dbt_models, selected_nodes
+from pipelines.transform.assets import (
+    DbtBuildConfig,
+    _assert_every_build_reported,
+    dbt_entity_marts,
+    dbt_models,
+    selected_nodes,
+)
 from pipelines.transform.project import dbt_project, ensure_manifest
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
@@ -195,3 +201,14 @@ def test_the_dbt_resource_knows_its_version_without_starting_dbt():
     assert isinstance(resource, PipelineDbtCliResource) and resource._initialize_dbt_core_adapter(["build"]) is None
     said = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"installed:\s*(\S+)", said).group(1) == str(resource._cli_version)
+
+
+def test_the_days_to_rebuild_of_the_launchpad_reach_dbt_or_fail_clearly():
+    assert DbtBuildConfig().days_to_rebuild() == {}
+    assert DbtBuildConfig(rebuild_from="2026-04-01", rebuild_through="2026-04-30").days_to_rebuild() == {
+        "SALESFUNNEL_REBUILD_FROM": "2026-04-01", "SALESFUNNEL_REBUILD_THROUGH": "2026-04-30"}
+    for half_or_bad in ({"rebuild_from": "2026-04-01"}, {"rebuild_from": "April", "rebuild_through": "2026-04-30"}):
+        with pytest.raises(dg.Failure, match="must both be dates"):
+            DbtBuildConfig(**half_or_bad).days_to_rebuild()
+    with pytest.raises(dg.Failure, match="is after"):
+        DbtBuildConfig(rebuild_from="2026-04-30", rebuild_through="2026-04-01").days_to_rebuild()
