@@ -170,6 +170,8 @@ def test_rebuilding_a_range_of_days_derives_their_events_again_and_changes_nothi
         before = marts(settings.warehouse)
         result = run_refresh(settings, instance=instance, log_level="ERROR", rebuild=True, rebuild_days=(first, last))
         assert result.success and not full_refreshes(instance, result.run_id)
+        notes = [entry.user_message for entry in instance.all_logs(result.run_id)
+                 if entry.user_message.startswith("incremental: the events of")]
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rebuilt = set(con.execute("SELECT subject_type, subject_id FROM intermediate.int_changed_subjects").fetchall())
         in_range = set(con.execute(
@@ -178,4 +180,7 @@ def test_rebuilding_a_range_of_days_derives_their_events_again_and_changes_nothi
             "UNION SELECT 'deal', deal_id FROM staging.stg_deal_stages WHERE entered_on BETWEEN ? AND ?",
             [first, last] * 3).fetchall())
     assert rebuilt and rebuilt == in_range
+    kinds = [kind for kind, _ in rebuilt]
+    assert notes == [f"incremental: the events of {kinds.count('call')} calls, {kinds.count('deal')} deals, "
+                     f"{kinds.count('lead')} leads derived again (int_changed_subjects)"]
     assert_same_marts(marts(settings.warehouse), before)

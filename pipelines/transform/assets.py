@@ -177,7 +177,17 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 context.log.info(f"loaded {len(built)} tables built on Spark into the warehouse")
             if incremental:
                 record_basis(con, incremental, basis, through_load)
+                if not full_refresh:
+                    context.log.info(_changed_subjects_note(con))
     _keep_partial_parse(target)
+
+
+def _changed_subjects_note(con) -> str:
+    """What an incremental build derived again (intermediate.int_changed_subjects), for the run's log."""
+    counts = dict(con.execute("SELECT subject_type, count(*) FROM intermediate.int_changed_subjects "
+                              "GROUP BY subject_type").fetchall())
+    listed = ", ".join(f"{counts.get(kind, 0):,} {kind}s" for kind in ("call", "deal", "lead"))
+    return f"incremental: the events of {listed} derived again (int_changed_subjects)"
 
 
 def _assert_every_build_reported(selected: list[str], reported: set[str | None]) -> None:
