@@ -12,6 +12,7 @@ Spark keeps the subprocess (pipelines/transform/assets.py): a SparkSession is ma
 with the warehouse's paths, so a second run in the same process would reuse the first one's.
 """
 
+import atexit
 import contextlib
 import ctypes
 import queue
@@ -32,6 +33,11 @@ from pipelines.transform.project import KEPT_PARSE
 _RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _STOP_WAIT_SECONDS = 30
 _finished = object()
+# dbt threads still building. A run interrupted while Dagster handles an event the step yielded ends
+# without closing the step (its generator waits to be collected), and dbt builds on; the process then
+# stops them on its way out, before Python's finalisation finds a dbt worker inside a DuckDB query and
+# the process aborts ("FATAL: exception not rethrown", tests/test_crash_safety.py).
+_building: set[threading.Thread] = set()
 
 
 def unique_target_path(context: dg.AssetExecutionContext) -> Path:
@@ -73,9 +79,11 @@ def build(args: Sequence[str], context: dg.AssetExecutionContext, project: DbtPr
             pass
         finally:
             _close_warehouse()
+            _building.discard(threading.current_thread())
             events.put(_finished)
 
     dbt_thread = threading.Thread(target=invoke, name="dbt", daemon=True)
+    _building.add(dbt_thread)
     dbt_thread.start()
     errors: list[str] = []
     try:
@@ -118,6 +126,12 @@ def _stop(dbt_thread: threading.Thread) -> None:
     for adapter in list(FACTORY.adapters.values()):
         adapter.cancel_open_connections()
     dbt_thread.join(_STOP_WAIT_SECONDS)
+
+
+@atexit.register
+def _stop_builds_left() -> None:
+    for dbt_thread in list(_building):
+        _stop(dbt_thread)
 
 
 def _close_warehouse() -> None:
