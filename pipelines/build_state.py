@@ -13,7 +13,10 @@ loads. That equals a rebuild while what turns raw rows into theirs is unchanged:
 configuration, the libraries, the time zone, the engine and the phone settings (the hash key). That
 is each model's basis, kept per model; a dbt step rebuilds its incremental models in full when the
 basis of one of them has changed (pipelines/transform/assets.py). Beside it, the last load the build took
-in and its as-of date: the event models rebuild the subjects changed since (int_changed_subjects).
+in and its as-of date: the event models rebuild the subjects changed since (int_changed_subjects), the
+KPI periods the days they touch (int_changed_event_days). Those lists hold for every incremental model
+only when they were all built together: otherwise (built apart, or a selection without the lists) the
+dbt step rebuilds them in full.
 """
 
 from __future__ import annotations
@@ -95,6 +98,17 @@ def models_on_another_basis(con: duckdb.DuckDBPyConnection, models: list[str], b
     held = (dict(con.execute(f"SELECT model, basis FROM {BASIS_TABLE}").fetchall())
             if _table_exists(con, BASIS_TABLE) else {})
     return [m for m in models if held.get(m) != basis]
+
+
+def built_apart(con: duckdb.DuckDBPyConnection, models: list[str]) -> bool:
+    """Whether the last builds of `models` (those recorded) took in different loads or used different
+    as-of dates: a run built some without the others, and what changed since each is no longer one list
+    (int_changed_subjects, int_changed_event_days)."""
+    if not _table_exists(con, BASIS_TABLE) or not models:
+        return False
+    placeholders = ", ".join("?" for _ in models)
+    return con.execute(f"SELECT count(DISTINCT (through_load, as_of_date)) > 1 FROM {BASIS_TABLE} "
+                       f"WHERE model IN ({placeholders})", models).fetchone()[0]
 
 
 def ensure_basis_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.build_state import (
     BASIS_TABLE,
+    built_apart,
     fingerprint,
     incremental_basis,
     last_build,
@@ -97,6 +98,20 @@ def test_a_build_records_the_last_load_it_took_in_and_its_as_of_date(con):
     record_basis(con, MODELS[:1], "b1", through_load=9)
     assert con.execute(f"SELECT model, through_load, as_of_date FROM {BASIS_TABLE} ORDER BY model").fetchall() == [
         (MODELS[0], 9, date(2026, 5, 31)), (MODELS[1], 9, None)]
+
+
+def test_models_whose_last_builds_took_in_different_loads_or_as_of_dates_were_built_apart(con):
+    assert not built_apart(con, MODELS)  # nothing recorded
+    record_basis(con, MODELS, "b1", through_load=3)
+    assert not built_apart(con, MODELS)
+    record_basis(con, MODELS[:1], "b1", through_load=4)  # a run that selected one of them
+    assert built_apart(con, MODELS) and not built_apart(con, MODELS[:1])
+    record_basis(con, MODELS[1:], "b1", through_load=4)
+    assert not built_apart(con, MODELS)
+    con.execute("CREATE SCHEMA intermediate")
+    con.execute("CREATE TABLE intermediate.int_as_of AS SELECT DATE '2026-05-31' AS as_of_date")
+    record_basis(con, MODELS[:1], "b1", through_load=4)  # the same loads at another as-of date
+    assert built_apart(con, MODELS)
 
 
 def test_the_as_of_date_leaves_the_basis_and_what_makes_rows_changes_it(con):

@@ -74,8 +74,10 @@ def test_every_canonical_table_is_loaded_and_staged(graph):
 
 
 def test_marts_descend_from_the_ingestion_assets(graph):
-    upstream = graph.get(dg.AssetKey(["marts", "fct_process_kpis"])).parent_keys
+    upstream = graph.get(dg.AssetKey(["intermediate", "int_process_kpi_periods"])).parent_keys
     assert dg.AssetKey(["intermediate", "int_process_cohorts"]) in upstream
+    assert dg.AssetKey(["intermediate", "int_process_kpi_periods"]) in graph.get(
+        dg.AssetKey(["marts", "fct_process_kpis"])).parent_keys
     staged_from = graph.get(dg.AssetKey(["staging", "stg_calls"])).parent_keys
     assert staged_from == {dg.AssetKey(["raw", "calls"]), dg.AssetKey(["raw", "phone_numbers"])}
 

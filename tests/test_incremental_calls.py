@@ -51,3 +51,23 @@ def test_new_versions_that_move_legs_and_change_phone_owners_equal_one_build(tmp
     assert calls.loc["K900", "client_link"] == "phone" and calls.loc["K901", "client_link"] == "ambiguous_phone"
     assert calls.loc["K910", "legs"] == 1 and "K920" not in calls.index and calls.loc["K930", "legs"] == 3
     assert_same_marts(incremental, full)
+
+
+def test_a_client_changing_segment_and_an_employee_changing_team_equal_one_build(tmp_path, monkeypatch):
+    """New versions of a client and an employee with no new event of theirs move their old events to
+    other slices: the KPI periods of those events' days are derived again, not only the new day's."""
+    monkeypatch.setenv("SALESFUNNEL_PHONE_KEY", "incremental-equals-full")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    for path in WORKED_EXAMPLE.glob("*.csv"):
+        shutil.copy(path, first / f"{path.stem}__1.csv")
+    (second / "clients__2.csv").write_text(
+        "client_id,name,client_type,region,industry,services,equipment,revenue_tier,created_at\n"
+        "C01,OOO Severstroy,legal_entity,Kazan,construction,property;liability,,C,2026-01-15\n")
+    (second / "employees__2.csv").write_text(
+        "employee_id,full_name,team,role,hired_on,left_on\nE1,Anna Ivanova,South,caller,2025-01-10,\n")
+    incremental, full = build_nightly_and_at_once(first, second, tmp_path, WORKED_AS_OF, changes_events=False)
+    kpis = full["marts.fct_process_kpis"]
+    assert ((kpis["slice_type"] == "region") & (kpis["slice_value"] == "Kazan")).any()
+    assert ((kpis["slice_type"] == "team") & (kpis["slice_value"] == "South")).any()
+    assert_same_marts(incremental, full)

@@ -15,8 +15,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.definitions import build_definitions
 from pipelines.demo.generator import write_demo_data
 from pipelines.runner import run_refresh
+from pipelines.schedules import REFRESH_JOB
 from pipelines.settings import Settings
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
@@ -46,8 +48,8 @@ def split_into_deliveries(source: Path, first: Path, second: Path, cut: str) -> 
 # Which load a row came with, or was rewritten in, differs between two deliveries and one; nothing
 # downstream reads it but the incremental models.
 LOAD_COLUMNS = ("load_id", "last_load_id", "merged_load_id")
-# A run's list of work (what the incremental event models rebuild), not a result.
-WORK_LISTS = ("intermediate.int_changed_subjects",)
+# A run's lists of work (what the incremental models derive again), not results.
+WORK_LISTS = ("intermediate.int_changed_subjects", "intermediate.int_changed_event_days")
 
 
 def marts(warehouse: Path) -> dict[str, pd.DataFrame]:
@@ -87,9 +89,10 @@ def build_in_two_deliveries_and_at_once(source: Path, cut: str, tmp_path: Path, 
     return build_nightly_and_at_once(first, second, tmp_path, as_of)
 
 
-def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=None):
+def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=None, changes_events=True):
     """The files of `first`, then those of `second`, in two runs into one warehouse; and all of them in
-    one run into another. The tables of both, and the second nightly run must not rebuild in full."""
+    one run into another. The tables of both, and the second nightly run must not rebuild in full
+    (nor derive again the events of every subject; of none when `second` changes no event)."""
     nightly, at_once = tmp_path / "nightly", tmp_path / "at_once"
     nightly.mkdir(), at_once.mkdir()
     for delivery in (first, second):
@@ -107,7 +110,7 @@ def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=N
             rebuilt, subjects = con.execute(
                 "SELECT (SELECT count(*) FROM intermediate.int_changed_subjects), "
                 "(SELECT count(DISTINCT (subject_type, subject_id)) FROM intermediate.int_funnel_events)").fetchone()
-        assert 0 < rebuilt < subjects  # the event models rebuilt the changed subjects only
+        assert (rebuilt > 0 if changes_events else rebuilt == 0) and rebuilt < subjects
         full = Settings(landing=at_once, warehouse=tmp_path / "at_once.duckdb", as_of=as_of)
         assert run_refresh(full, instance=instance, log_level="ERROR").success
     return marts(tmp_path / "nightly.duckdb"), marts(tmp_path / "at_once.duckdb")
@@ -184,3 +187,39 @@ def test_rebuilding_a_range_of_days_derives_their_events_again_and_changes_nothi
     assert notes == [f"incremental: the events of {kinds.count('call')} calls, {kinds.count('deal')} deals, "
                      f"{kinds.count('lead')} leads derived again (int_changed_subjects)"]
     assert_same_marts(marts(settings.warehouse), before)
+
+
+def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_does_the_next(tmp_path):
+    """A run that loads new calls and materialises some incremental models without the lists of what
+    changed (the UI's "Materialize selected") builds those whole; the next full run, finding the models'
+    last builds apart, builds every one whole once (the lists cannot tell what each missed) and equals
+    one build; the run after it is incremental again."""
+    first, second, landing = tmp_path / "first", tmp_path / "second", tmp_path / "landing"
+    for folder in (first, second, landing):
+        folder.mkdir()
+    split_into_deliveries(WORKED_EXAMPLE, first, second, "2026-04-15")
+    settings = Settings(landing=landing, warehouse=tmp_path / "nightly.duckdb", as_of=WORKED_AS_OF)
+    selection = [dg.AssetKey(["raw", "calls"]), dg.AssetKey(["staging", "stg_calls"]),
+                 dg.AssetKey(["intermediate", "int_process_kpi_periods"])]
+    with dg.DagsterInstance.ephemeral() as instance:
+        def refresh(**options) -> dg.ExecuteInProcessResult:
+            result = run_refresh(settings, instance=instance, log_level="ERROR", **options)
+            assert result.success
+            return result
+        for path in first.iterdir():
+            shutil.copy(path, landing)
+        refresh()
+        for path in second.iterdir():
+            shutil.copy(path, landing)
+        job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
+        partial = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
+        assert partial.success and full_refreshes(instance, partial.run_id) == [
+            "full refresh: the selection leaves out int_changed_subjects, int_changed_event_days, which list "
+            "what an incremental build derives again"]
+        assert full_refreshes(instance, refresh().run_id) == [
+            "full refresh: the incremental models were last built apart (a run selected some of them), from "
+            "different loads"]
+        assert not full_refreshes(instance, refresh(rebuild=True).run_id)
+        at_once = Settings(landing=landing, warehouse=tmp_path / "at_once.duckdb", as_of=WORKED_AS_OF)
+        assert run_refresh(at_once, instance=instance, log_level="ERROR").success
+    assert_same_marts(marts(settings.warehouse), marts(at_once.warehouse))

@@ -20,6 +20,17 @@
     {{ load_column }} > (select coalesce(max({{ held_column }}), 0) from {{ this }})
 {%- endmacro %}
 
+{#- One row: the last load the last successful build of the incremental models took in (0 when none is
+    recorded: then every load is new) and the as-of date it used (raw._incremental_basis, which the
+    pipeline writes when a dbt step succeeds; the earliest of the models'). -#}
+{% macro last_build() -%}
+    {%- set basis = load_relation(source('raw', '_incremental_basis')) if execute else none %}
+    select
+        {{ 'coalesce(min(through_load), 0)' if basis else '0' }} as through_load,
+        {{ 'min(as_of_date)' if basis else 'cast(null as date)' }} as as_of_date
+    {{ 'from ' ~ basis if basis else '' }}
+{%- endmacro %}
+
 {#- The condition "the row's subject is one int_changed_subjects lists" when the model takes in only
     new loads, else true; `subject_type` and `subject_id` are SQL expressions of the row. The model names the dependency
     (`-- depends_on: {{ ref('int_changed_subjects') }}`): dbt does not see a ref it did not render. -#}

@@ -27,6 +27,7 @@ from packaging import version
 from pydantic import Field
 
 from pipelines.build_state import (
+    built_apart,
     ensure_basis_table,
     incremental_basis,
     last_load,
@@ -40,6 +41,9 @@ from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, KEPT_PARSE, d
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
 ENTITY_MARTS_TAG = "entity_marts"
+# What an incremental build derives again (macros/incremental.sql): built by every run that builds an
+# incremental model incrementally.
+CHANGE_LISTS = ("model.salesfunnel.int_changed_subjects", "model.salesfunnel.int_changed_event_days")
 
 
 class FolderGroupTranslator(DagsterDbtTranslator):
@@ -138,21 +142,20 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     selected = selected_nodes(context.selected_asset_keys, manifest)
     incremental = _incremental(manifest, selected)
-    stale: list[str] = []
+    why_whole: str | None = None
     if incremental or spark:
         with warehouse.connect() as con:
             ensure_basis_table(con)
             if incremental:
                 basis = incremental_basis(con, warehouse.build_settings())
-                stale = models_on_another_basis(con, incremental, basis)
                 through_load = last_load(con)
+                why_whole = _why_built_whole(con, manifest, selected, incremental, basis)
             if spark:
                 exchange = exchange_dir(Path(warehouse.path))
                 export_tables(con, exchange, source_tables(manifest))
-    full_refresh = config.full_refresh or spark or bool(stale)
-    if stale and not (config.full_refresh or spark):
-        context.log.info(f"full refresh: {', '.join(m.split('.')[-1] for m in stale)} were built from other code, "
-                         "settings or phone key (or never)")
+    full_refresh = config.full_refresh or spark or bool(why_whole)
+    if why_whole and not (config.full_refresh or spark):
+        context.log.info(f"full refresh: {why_whole}")
     reported = set()
     # --no-write-json: dbt writes no manifest.json (twice) nor run_results.json, about 1.5 s a step; what
     # was built is known from dbt's events, checked against the selection below.
@@ -180,6 +183,20 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 if not full_refresh:
                     context.log.info(_changed_subjects_note(con))
     _keep_partial_parse(target)
+
+
+def _why_built_whole(con, manifest: dict, selected: list[str], incremental: list[str], basis: str) -> str | None:
+    """Why the selected incremental models cannot take in only what changed, if they cannot."""
+    stale = models_on_another_basis(con, incremental, basis)
+    if stale:
+        return (f"{', '.join(m.split('.')[-1] for m in stale)} were built from other code, settings or phone key "
+                "(or never)")
+    if built_apart(con, _incremental(manifest, list(manifest["nodes"]))):
+        return "the incremental models were last built apart (a run selected some of them), from different loads"
+    missing = [m.split(".")[-1] for m in CHANGE_LISTS if m not in selected]
+    if missing:
+        return f"the selection leaves out {', '.join(missing)}, which list what an incremental build derives again"
+    return None
 
 
 def _changed_subjects_note(con) -> str:

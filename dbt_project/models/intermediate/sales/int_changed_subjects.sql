@@ -10,17 +10,13 @@
       (macros/incremental.sql, in_days_to_rebuild).
     A full refresh, and Spark (which rebuilds every model), list none. -#}
 -- depends_on: {{ ref('int_calls') }}, {{ ref('stg_deal_stages') }}, {{ ref('stg_leads') }}
-{%- set basis = load_relation(source('raw', '_incremental_basis')) if execute else none %}
 
 with as_of as (
     select as_of_date from {{ ref('int_as_of') }}
 ),
 
 last_build as (
-    select
-        {{ 'coalesce(min(through_load), 0)' if basis else '0' }} as through_load,
-        {{ 'min(as_of_date)' if basis else 'cast(null as date)' }} as as_of_date
-    {{ 'from ' ~ basis if basis else '' }}
+    {{ last_build() }}
 ),
 
 {# The days whose events came in or went out with the as-of date: after the earlier of the two as-of

@@ -2,12 +2,15 @@
     (dials before a contact), `input` or `result`. A process is added by adding a seed row.
 
     Incremental as int_funnel_events: the process events of the subjects int_changed_subjects lists
-    are replaced; a subject left with none comes out as one row with no process, deleted after. -#}
+    are replaced; a subject left with none comes out as one row with no process, deleted after. The
+    days of the rows replaced are read first (int_changed_event_days), for the KPI periods. -#}
 {{ config(materialized='incremental', unique_key=['subject_type', 'subject_id'],
           incremental_strategy=incremental_strategy(), on_schema_change='fail',
           post_hook="{% if loads_incrementally() %}delete from {{ this }} where process is null{% endif %}") }}
 
 -- depends_on: {{ ref('int_changed_subjects') }}
+-- int_changed_event_days reads the days of the rows held before this build replaces them:
+-- depends_on: {{ ref('int_changed_event_days') }}
 
 with processes as (
     select * from {{ ref('process_chain') }}
