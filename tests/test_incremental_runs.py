@@ -6,7 +6,9 @@ demo data; tests/test_incremental_calls.py adds newer versions of calls and clie
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from pipelines.demo.generator import write_demo_data
 from pipelines.runner import run_refresh
 from pipelines.schedules import REFRESH_JOB
 from pipelines.settings import Settings
+from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
+from pipelines.warehouse_copies import work_path
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
 # The column that dates each row of a table; the others (employees, clients) arrive whole in the first
@@ -223,3 +227,45 @@ def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_doe
         at_once = Settings(landing=landing, warehouse=tmp_path / "at_once.duckdb", as_of=WORKED_AS_OF)
         assert run_refresh(at_once, instance=instance, log_level="ERROR").success
     assert_same_marts(marts(settings.warehouse), marts(at_once.warehouse))
+
+
+def test_an_incremental_build_checks_the_keys_of_the_rows_it_wrote(tmp_path):
+    """The uniqueness tests of the incremental models check, in an incremental build, the keys of the
+    rows it wrote against the whole table (not all 15M keys again): a row written twice fails them."""
+    first, second, landing = tmp_path / "first", tmp_path / "second", tmp_path / "landing"
+    for folder in (first, second, landing):
+        folder.mkdir()
+    split_into_deliveries(WORKED_EXAMPLE, first, second, "2026-04-15")
+    settings = Settings(landing=landing, warehouse=tmp_path / "nightly.duckdb", as_of=WORKED_AS_OF)
+    with dg.DagsterInstance.ephemeral() as instance:
+        for delivery in (first, second):
+            for path in delivery.iterdir():
+                shutil.copy(path, landing)
+            assert run_refresh(settings, instance=instance, log_level="ERROR").success
+    work = work_path(settings.warehouse)
+    with duckdb.connect(str(work)) as con:  # as the second build saw it: the first build's last load
+        first_load = con.execute("SELECT max(load_id) FROM raw._load_ledger WHERE file_name LIKE '%\\_\\_1.csv' "
+                                 "ESCAPE '\\'").fetchone()[0]
+        con.execute("UPDATE raw._incremental_basis SET through_load = ?", [first_load])
+
+    def dbt_test() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [DBT_EXECUTABLE, "test", "--select", "int_funnel_events int_process_events stg_calls int_calls",
+             "--project-dir", str(dbt_project.project_dir), "--profiles-dir", str(dbt_project.profiles_dir),
+             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target")],
+            env={**os.environ, "SALESFUNNEL_WAREHOUSE": str(work), "SALESFUNNEL_DUCKDB_MEMORY": "1GB"},
+            capture_output=True, text=True)
+
+    assert dbt_test().returncode == 0
+    with duckdb.connect(str(work)) as con:
+        con.execute("""
+            INSERT INTO intermediate.int_funnel_events
+            SELECT * FROM intermediate.int_funnel_events
+            WHERE (subject_type, subject_id) IN (SELECT subject_type, subject_id FROM intermediate.int_changed_subjects)
+            LIMIT 1""")
+        con.execute("INSERT INTO staging.stg_calls SELECT * FROM staging.stg_calls WHERE load_id > ? LIMIT 1",
+                    [first_load])
+    failed = dbt_test()
+    assert failed.returncode == 1
+    assert "FAIL 1 unique_combination_int_funnel_events_event_id" in failed.stdout
+    assert "FAIL 1 unique_combination_stg_calls_call_id" in failed.stdout
