@@ -222,7 +222,7 @@ def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_doe
             "what an incremental build derives again"]
         assert full_refreshes(instance, refresh().run_id) == [
             "full refresh: the incremental models were last built apart (a run selected some of them), from "
-            "different loads"]
+            "different loads or as-of dates"]
         assert not full_refreshes(instance, refresh(rebuild=True).run_id)
         at_once = Settings(landing=landing, warehouse=tmp_path / "at_once.duckdb", as_of=WORKED_AS_OF)
         assert run_refresh(at_once, instance=instance, log_level="ERROR").success

@@ -192,7 +192,8 @@ def _why_built_whole(con, manifest: dict, selected: list[str], incremental: list
         return (f"{', '.join(m.split('.')[-1] for m in stale)} were built from other code, settings or phone key "
                 "(or never)")
     if built_apart(con, _incremental(manifest, list(manifest["nodes"]))):
-        return "the incremental models were last built apart (a run selected some of them), from different loads"
+        return ("the incremental models were last built apart (a run selected some of them), from different loads "
+                "or as-of dates")
     missing = [m.split(".")[-1] for m in CHANGE_LISTS if m not in selected]
     if missing:
         return f"the selection leaves out {', '.join(missing)}, which list what an incremental build derives again"
