@@ -86,11 +86,21 @@ def assert_same_marts(incremental: dict[str, pd.DataFrame], full: dict[str, pd.D
         pd.testing.assert_frame_equal(incremental[name], full[name], check_exact=False, rtol=1e-9, obj=name)
 
 
-def build_in_two_deliveries_and_at_once(source: Path, cut: str, tmp_path: Path, as_of=None):
+def two_deliveries(source: Path, cut: str, tmp_path: Path) -> tuple[Path, Path]:
+    """The folders `first` and `second` under tmp_path, holding `source` split at `cut`."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir(), second.mkdir()
     split_into_deliveries(source, first, second, cut)
-    return build_nightly_and_at_once(first, second, tmp_path, as_of)
+    return first, second
+
+
+def land(delivery: Path, landing: Path) -> None:
+    for path in delivery.iterdir():
+        shutil.copy(path, landing)
+
+
+def build_in_two_deliveries_and_at_once(source: Path, cut: str, tmp_path: Path, as_of=None):
+    return build_nightly_and_at_once(*two_deliveries(source, cut, tmp_path), tmp_path, as_of)
 
 
 def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=None, changes_events=True):
@@ -100,12 +110,10 @@ def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=N
     nightly, at_once = tmp_path / "nightly", tmp_path / "at_once"
     nightly.mkdir(), at_once.mkdir()
     for delivery in (first, second):
-        for path in delivery.iterdir():
-            shutil.copy(path, at_once)
+        land(delivery, at_once)
     with dg.DagsterInstance.ephemeral() as instance:
         for delivery in (first, second):
-            for path in delivery.iterdir():
-                shutil.copy(path, nightly)
+            land(delivery, nightly)
             settings = Settings(landing=nightly, warehouse=tmp_path / "nightly.duckdb", as_of=as_of)
             result = run_refresh(settings, instance=instance, log_level="ERROR")
             assert result.success
@@ -198,10 +206,8 @@ def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_doe
     changed (the UI's "Materialize selected") builds those whole; the next full run, finding the models'
     last builds apart, builds every one whole once (the lists cannot tell what each missed) and equals
     one build; the run after it is incremental again."""
-    first, second, landing = tmp_path / "first", tmp_path / "second", tmp_path / "landing"
-    for folder in (first, second, landing):
-        folder.mkdir()
-    split_into_deliveries(WORKED_EXAMPLE, first, second, "2026-04-15")
+    (first, second), landing = two_deliveries(WORKED_EXAMPLE, "2026-04-15", tmp_path), tmp_path / "landing"
+    landing.mkdir()
     settings = Settings(landing=landing, warehouse=tmp_path / "nightly.duckdb", as_of=WORKED_AS_OF)
     selection = [dg.AssetKey(["raw", "calls"]), dg.AssetKey(["staging", "stg_calls"]),
                  dg.AssetKey(["intermediate", "int_process_kpi_periods"])]
@@ -210,11 +216,9 @@ def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_doe
             result = run_refresh(settings, instance=instance, log_level="ERROR", **options)
             assert result.success
             return result
-        for path in first.iterdir():
-            shutil.copy(path, landing)
+        land(first, landing)
         refresh()
-        for path in second.iterdir():
-            shutil.copy(path, landing)
+        land(second, landing)
         job = build_definitions(settings).resolve_job_def(REFRESH_JOB)
         partial = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
         assert partial.success and full_refreshes(instance, partial.run_id) == [
@@ -232,15 +236,12 @@ def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_doe
 def test_an_incremental_build_checks_the_keys_of_the_rows_it_wrote(tmp_path):
     """The uniqueness tests of the incremental models check, in an incremental build, the keys of the
     rows it wrote against the whole table (not all 15M keys again): a row written twice fails them."""
-    first, second, landing = tmp_path / "first", tmp_path / "second", tmp_path / "landing"
-    for folder in (first, second, landing):
-        folder.mkdir()
-    split_into_deliveries(WORKED_EXAMPLE, first, second, "2026-04-15")
+    (first, second), landing = two_deliveries(WORKED_EXAMPLE, "2026-04-15", tmp_path), tmp_path / "landing"
+    landing.mkdir()
     settings = Settings(landing=landing, warehouse=tmp_path / "nightly.duckdb", as_of=WORKED_AS_OF)
     with dg.DagsterInstance.ephemeral() as instance:
         for delivery in (first, second):
-            for path in delivery.iterdir():
-                shutil.copy(path, landing)
+            land(delivery, landing)
             assert run_refresh(settings, instance=instance, log_level="ERROR").success
     work = work_path(settings.warehouse)
     with duckdb.connect(str(work)) as con:  # as the second build saw it: the first build's last load

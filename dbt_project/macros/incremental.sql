@@ -1,6 +1,7 @@
 {#- Incremental models (docs/performance.md): the large tables of call legs and calls take in only the
     loads newer than the ones they hold and replace the rows of the keys those loads touch; the event
-    models replace the rows of the subjects int_changed_subjects lists. Load ids only grow and raw rows
+    models replace the rows of the subjects int_changed_subjects lists, the KPI periods those of the
+    days whose events changed (int_changed_event_days). Load ids only grow and raw rows
     are never deleted, so that equals a rebuild; what can change old rows
     (the time zone, the phone settings, the code) makes the pipeline pass --full-refresh
     (pipelines/build_state.py). Spark's Parquet tables have no DELETE: there every run
