@@ -1,6 +1,7 @@
 """The management report: one self-contained HTML page (plotly.js embedded once, no network needed)
 for the latest complete month, with a selector for earlier months, and the lists a manager works
-through (leads at risk, deals sitting in a stage, drop-offs) with CSV downloads.
+through (leads at risk, deals sitting in a stage, drop-offs, contracts ending) with CSV downloads (a
+long list's CSV is a file beside the page: `dashboards.lists.Downloads`).
 
 `load_report_data` reads the marts (never the raw phone numbers) and neutralises their text (see
 `dashboards.lists`); `build_report` turns them into the page with the figure functions of
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from plotly.offline import get_plotlyjs
 
 from dashboards import figures
 from dashboards.labels import Names, label
-from dashboards.lists import csv_link, html_table, neutralise_frame
+from dashboards.lists import SHOWN_ROWS, Downloads, csv_text, html_table, neutralise_frame
 from pipelines.ingest.loader import REJECTED_FILES_SQL
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
@@ -50,6 +52,8 @@ class ReportConfig:
     employee_process: str = "client_search"
     heatmap_process: str = "client_search"
     export_png: str = "nightly"  # nightly | always | never
+    download_rows_in_page: int = 5_000
+    keep_reports: int | None = None  # None: every run's page and lists stay
 
     def wants_png(self, scheduled: bool) -> bool:
         """PNGs (for e-mail) cost seconds a run: by default only the nightly run makes them."""
@@ -62,6 +66,9 @@ class ReportConfig:
         label(config.language, "title")  # fails early on an unknown language
         if config.export_png not in ("nightly", "always", "never"):
             raise ValueError(f"{path}: export_png must be nightly, always or never, not {config.export_png!r}")
+        keep = config.keep_reports
+        if keep is not None and (not isinstance(keep, int) or keep < 1):
+            raise ValueError(f"{path}: keep_reports must be a whole number from 1, or null, not {keep!r}")
         return config
 
 
@@ -117,7 +124,8 @@ def load_report_data(warehouse: Path) -> ReportData:
             kpis=kpis,
             funnel=_frame(con, "SELECT * FROM marts.fct_client_funnel"),
             losses=_frame(con, "SELECT * FROM marts.fct_losses_by_reason WHERE period_grain = 'month'"),
-            contracts=_frame(con, f"SELECT * FROM marts.fct_contracts_ending {CLIENT_NAMES}"),
+            contracts=_frame(con, f"SELECT * FROM marts.fct_contracts_ending {CLIENT_NAMES} "
+                                  "ORDER BY month_start, days_to_end, contract_id"),
             employees=_frame(con, "SELECT employee_id, names.full_name, team FROM marts.dim_employees "
                                   "LEFT JOIN raw.personal_employee_names AS names USING (employee_id)"),
             outcomes=_frame(con, "SELECT * FROM marts.fct_deal_outcomes WHERE period_grain = 'month'"),
@@ -186,15 +194,16 @@ def overall_figures(data: ReportData, config: ReportConfig) -> dict[str, go.Figu
 
 
 def _list_html(title: str, frame: pd.DataFrame, shown: pd.DataFrame, headers: dict[str, str], file_name: str,
-               list_id: str, language: str) -> str:
-    """A list with its title, its first rows and a CSV download of all of it (the mart's own columns)."""
+               list_id: str, language: str, downloads: Downloads) -> str:
+    """A list with its title, its first rows (`shown`: the first SHOWN_ROWS of `frame`, in words) and a CSV
+    download of all of it (the mart's own columns)."""
     heading = f"<h3>{html.escape(title)}</h3>"
     if frame.empty:
         return f'<div class="list-block" id="{list_id}">{heading}<p class="no-data">' \
                f'{html.escape(label(language, "none_listed"))}</p></div>'
-    more = label(language, "more_rows", shown=min(len(frame), 50), n=len(frame))
+    more = label(language, "more_rows", shown=SHOWN_ROWS, n=len(frame)) if len(frame) > SHOWN_ROWS else ""
     return (f'<div class="list-block" id="{list_id}">{heading}'
-            f'{csv_link(frame, file_name, label(language, "download", n=len(frame)))}'
+            f'{downloads.link(frame, file_name, label(language, "download", n=len(frame)))}'
             f'{html_table(shown, headers, f"{list_id}-table", more)}</div>')
 
 
@@ -206,45 +215,61 @@ def _people(data: ReportData, config: ReportConfig) -> dict[str, str]:
     return {e: n for e, n in zip(data.employees.employee_id, data.employees.full_name, strict=True) if pd.notna(n)}
 
 
-def dropoff_list(data: ReportData, config: ReportConfig, month: date) -> str:
+def dropoff_list(data: ReportData, config: ReportConfig, month: date, downloads: Downloads) -> str:
     lang, names, people = config.language, data.names(config.language), _people(data, config)
     rows = data.dropoffs[data.dropoffs.month_start == pd.Timestamp(month)] if not data.dropoffs.empty \
         else data.dropoffs
-    shown = rows.assign(stage=rows.stage.map(lambda v: names("stage", v)),
-                        employee=rows.employee_id.map(lambda e: people.get(e, e)),
-                        dropoff=rows.dropoff.map(lambda v: names("value", v)),
-                        loss_reason=rows.loss_reason.map(lambda v: names("value", v) if pd.notna(v) else "")) \
+    top = rows.head(SHOWN_ROWS)
+    shown = top.assign(stage=top.stage.map(lambda v: names("stage", v)),
+                       employee=top.employee_id.map(lambda e: people.get(e, e)),
+                       dropoff=top.dropoff.map(lambda v: names("value", v)),
+                       loss_reason=top.loss_reason.map(lambda v: names("value", v) if pd.notna(v) else "")) \
         if not rows.empty else rows
     headers = {k: label(lang, v) for k, v in (("stage", "stage"), ("deal_id", "deal"), ("client_name", "client"),
                                               ("employee", "employee"), ("dropoff", "dropoff"),
                                               ("loss_reason", "loss_reason"), ("entered_at", "entered"),
                                               ("hours_in_stage", "hours"))}
     return _list_html(label(lang, "dropoffs", period=figures.month_name(month, lang)), rows, shown, headers,
-                      f"dropoffs_{month:%Y-%m}.csv", f"list-dropoffs-{month:%Y-%m}", lang)
+                      f"dropoffs_{month:%Y-%m}.csv", f"list-dropoffs-{month:%Y-%m}", lang, downloads)
 
 
-def as_of_lists(data: ReportData, config: ReportConfig) -> str:
+def contracts_download(data: ReportData, config: ReportConfig, month: date, downloads: Downloads) -> str:
+    """Under the contracts figure (the soonest ending of the month): all of the month's contracts as CSV."""
+    if data.contracts.empty:
+        return ""
+    rows = data.contracts[data.contracts.month_start == pd.Timestamp(month)]
+    if rows.empty:
+        return ""
+    lang = config.language
+    more = label(lang, "more_rows", shown=SHOWN_ROWS, n=len(rows)) if len(rows) > SHOWN_ROWS else ""
+    return (f'<p class="more" id="download-contracts-{month:%Y-%m}">'
+            f'{downloads.link(rows, f"contracts_ending_{month:%Y-%m}.csv", label(lang, "download", n=len(rows)))}'
+            f' {html.escape(more)}</p>')
+
+
+def as_of_lists(data: ReportData, config: ReportConfig, downloads: Downloads) -> str:
     """The lists to work through today: leads at risk and deals sitting in a stage, at the as-of date."""
     lang, names, people = config.language, data.names(config.language), _people(data, config)
-    risk = data.leads_at_risk
-    risk_shown = risk.assign(assignee=risk.assignee_id.map(lambda e: people.get(e, e)),
-                             risk=risk.risk.map(lambda v: names("value", v)),
-                             age_days=risk.age_hours / 24) if not risk.empty else risk
-    stuck = data.open_stays
-    stuck_shown = stuck.assign(stage=stuck.stage.map(lambda v: names("stage", v)),
-                               employee=stuck.employee_id.map(lambda e: people.get(e, e)),
-                               age_days=stuck.age_hours / 24) if not stuck.empty else stuck
+    risk, stuck = data.leads_at_risk, data.open_stays
+    top = risk.head(SHOWN_ROWS)
+    risk_shown = top.assign(assignee=top.assignee_id.map(lambda e: people.get(e, e)),
+                            risk=top.risk.map(lambda v: names("value", v)),
+                            age_days=top.age_hours / 24) if not risk.empty else risk
+    top = stuck.head(SHOWN_ROWS)
+    stuck_shown = top.assign(stage=top.stage.map(lambda v: names("stage", v)),
+                             employee=top.employee_id.map(lambda e: people.get(e, e)),
+                             age_days=top.age_hours / 24) if not stuck.empty else stuck
     as_of = data.as_of.isoformat()
     return "".join([
         _list_html(label(lang, "at_risk", date=as_of), risk, risk_shown,
                    {k: label(lang, v) for k, v in (("lead_id", "lead"), ("assignee", "assignee"), ("team", "team"),
                                                     ("risk", "risk"), ("since", "since"), ("age_days", "age_days"))},
-                   "leads_at_risk.csv", "list-leads-at-risk", lang),
+                   "leads_at_risk.csv", "list-leads-at-risk", lang, downloads),
         _list_html(label(lang, "stuck", date=as_of), stuck, stuck_shown,
                    {k: label(lang, v) for k, v in (("deal_id", "deal"), ("client_name", "client"),
                                                     ("employee", "employee"), ("team", "team"), ("stage", "stage"),
                                                     ("entered_at", "entered"), ("age_days", "age_days"))},
-                   "deals_in_stage.csv", "list-stuck-deals", lang),
+                   "deals_in_stage.csv", "list-stuck-deals", lang, downloads),
     ])
 
 
@@ -266,6 +291,7 @@ select { font-size: 1em; padding: 2px 6px; }
 table.list { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
 table.list th, table.list td { border-bottom: 1px solid #e3e3e3; padding: 3px 10px; text-align: left; }
 a.download { font-size: 0.9em; }
+.beside { color: #666; font-size: 0.85em; }
 .more { color: #666; font-size: 0.85em; }
 footer { margin-top: 32px; border-top: 1px solid #ddd; padding-top: 8px; color: #555; font-size: 0.9em; }
 """
@@ -282,11 +308,21 @@ document.getElementById('period').addEventListener('change', function (event) {
 """
 
 
-def build_report(data: ReportData, config: ReportConfig, built_at: datetime | None = None
-                 ) -> tuple[str, dict[str, go.Figure]]:
-    """The HTML page and every figure in it, keyed by its div id."""
+@dataclass
+class Report:
+    name: str  # the page's file name without .html
+    page: str
+    figures: dict[str, go.Figure]  # every figure in the page, keyed by its div id
+    files: dict[str, pd.DataFrame] = field(default_factory=dict)  # the lists' CSV files, by path from the page
+
+
+def build_report(data: ReportData, config: ReportConfig, run_id: str = "", built_at: datetime | None = None
+                 ) -> Report:
+    """The HTML page, its figures and the CSV files it links to."""
     lang = config.language
     built_at = built_at or datetime.now(UTC)
+    name = f"management_report_{built_at:%Y%m%dT%H%M%S}_{run_id[:8]}".rstrip("_")
+    downloads = Downloads(f"lists/{name}", config.download_rows_in_page)
     months = complete_months(data, config.months_in_selector)
     drawn: dict[str, go.Figure] = {}
     options, sections = [], []
@@ -296,21 +332,23 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
         options.append(f'<option value="{key}">{html.escape(figures.month_name(month, lang))}</option>')
         parts = []
         notes = period_notes(data, config, month)
-        for name, fig in period_figures(data, config, month, previous).items():
-            div_id = f"fig-{name}-{key}"
+        for figure, fig in period_figures(data, config, month, previous).items():
+            div_id = f"fig-{figure}-{key}"
             parts.append(_figure_html(fig, div_id, lang))
-            if notes.get(name):
-                parts.append(f'<p class="note" id="note-{name}-{key}">{html.escape(notes[name])}</p>')
+            if notes.get(figure):
+                parts.append(f'<p class="note" id="note-{figure}-{key}">{html.escape(notes[figure])}</p>')
             if fig is not None:
                 drawn[div_id] = fig
-        parts.append(dropoff_list(data, config, month))
+            if figure == "contracts":
+                parts.append(contracts_download(data, config, month, downloads))
+        parts.append(dropoff_list(data, config, month, downloads))
         sections.append(f'<section class="period" data-period="{key}"{"" if i == 0 else " hidden"}>'
                         + "\n".join(parts) + "</section>")
     overall = []
-    for name, fig in overall_figures(data, config).items():
-        overall.append(_figure_html(fig, f"fig-{name}", lang))
+    for figure, fig in overall_figures(data, config).items():
+        overall.append(_figure_html(fig, f"fig-{figure}", lang))
         if fig is not None:
-            drawn[f"fig-{name}"] = fig
+            drawn[f"fig-{figure}"] = fig
 
     loaded_at = data.loads.loaded_at.max() if not data.loads.empty else None
     rows = ", ".join(f"{t} {int(n):,}" for t, n in zip(data.loads.table_name, data.loads.rows_loaded, strict=True)) \
@@ -332,25 +370,28 @@ def build_report(data: ReportData, config: ReportConfig, built_at: datetime | No
 <p>{html.escape(label(lang, "as_of"))} {data.as_of.isoformat()} &middot;
 <label>{html.escape(label(lang, "period"))} <select id="period">{"".join(options)}</select></label></p></header>
 {"".join(sections)}
-<section class="lists">{as_of_lists(data, config)}</section>
+<section class="lists">{as_of_lists(data, config, downloads)}</section>
 <section class="overall">{"".join(overall)}</section>
 <footer>{html.escape(footer)}</footer>
 <script>{_SELECTOR}</script>
 </body></html>
 """
-    return page, drawn
+    return Report(name, page, drawn, downloads.files)
 
 
-def write_report(page: str, figures_by_id: dict[str, go.Figure], out_dir: Path, run_id: str,
-                 export_png: bool) -> dict[str, Path]:
-    """Write the run's report and the stable `latest.html`; PNGs only where a Chromium can draw them."""
+def write_report(report: Report, out_dir: Path, export_png: bool) -> dict[str, Path]:
+    """Write the run's page, the stable `latest.html` (both link the same list files, under lists/) and
+    the list files; PNGs only where a Chromium can draw them."""
+    for path, frame in report.files.items():
+        (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / path).write_text(csv_text(frame), encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    report = out_dir / f"management_report_{stamp}_{run_id[:8]}.html"
-    report.write_text(page, encoding="utf-8")
+    page = out_dir / f"{report.name}.html"
+    page.write_text(report.page, encoding="utf-8")
     latest = out_dir / "latest.html"
-    latest.write_text(page, encoding="utf-8")
-    written = {"report": report, "latest": latest}
+    latest.write_text(report.page, encoding="utf-8")
+    written = {"report": page, "latest": latest}
+    figures_by_id = report.figures
     chromium = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
                      if Path(p).exists()), None)
     if export_png and chromium:
@@ -362,3 +403,14 @@ def write_report(page: str, figures_by_id: dict[str, go.Figure], out_dir: Path, 
                          width=1100)
         written["png"] = png_dir
     return written
+
+
+def prune_reports(out_dir: Path, keep: int) -> list[str]:
+    """Delete the pages, with their list files, of all but the `keep` newest runs (latest.html stays); the
+    names of the pages deleted. A page's name starts with its UTC time, so names sort oldest first."""
+    pages = sorted(out_dir.glob("management_report_*.html"))
+    old = pages[:-keep] if len(pages) > keep else []
+    for page in old:
+        shutil.rmtree(out_dir / "lists" / page.stem, ignore_errors=True)
+        page.unlink()
+    return [page.name for page in old]

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from dashboards.report import REPORT_TABLES, ReportConfig, build_report, complete_months, load_report_data, write_report
+from dashboards.report import (
+    REPORT_TABLES,
+    ReportConfig,
+    build_report,
+    complete_months,
+    load_report_data,
+    prune_reports,
+    write_report,
+)
 from pipelines.resources import WarehouseResource
 
 # The tables load_report_data reads, as asset keys (schema.table -> schema/table): the lineage in the UI.
@@ -43,14 +51,18 @@ def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     started = time.perf_counter()
     config = ReportConfig.load()
     data = load_report_data(warehouse.work_path)
-    page, drawn = build_report(data, config)
-    written = write_report(page, drawn, Path(warehouse.path).parent / "reports", context.run.run_id,
+    report = build_report(data, config, context.run.run_id)
+    written = write_report(report, Path(warehouse.path).parent / "reports",
                            config.wants_png(scheduled="dagster/schedule_name" in context.run.tags))
+    if config.keep_reports is not None:
+        for name in prune_reports(written["report"].parent, config.keep_reports):
+            context.log.info(f"deleted the report {name} and its list files: keep_reports is {config.keep_reports}")
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.path(str(written["report"])),
         "latest": dg.MetadataValue.url(written["latest"].as_uri()),
         "headline_kpis": dg.MetadataValue.md(headline_table(data, complete_months(data, 1), config.language)),
-        "figures": len(drawn),
+        "figures": len(report.figures),
+        "list_files": len(report.files),
         "size_mb": round(written["report"].stat().st_size / 2**20, 2),
         "png": dg.MetadataValue.path(str(written["png"])) if "png" in written else "no Chromium: no PNGs",
         "build_seconds": round(time.perf_counter() - started, 2),

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from dashboards.report import ReportConfig, build_report, load_report_data, write_report
+from dashboards.report import ReportConfig, build_report, load_report_data, prune_reports, write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without Debian's chromium the browser test is skipped, unless SALESFUNNEL_REQUIRE_BROWSER=1 (CI sets it):
@@ -22,9 +23,7 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def report(worked_run, worked_settings):
-    data = load_report_data(worked_settings.warehouse)
-    page, drawn = build_report(data, ReportConfig())
-    return page, drawn
+    return build_report(load_report_data(worked_settings.warehouse), ReportConfig(), "run12345")
 
 
 def indicator(drawn, div_id, name):
@@ -44,12 +43,12 @@ def test_the_pipeline_wrote_the_report_and_latest(worked_run, worked_settings):
 
 
 def test_periods_latest_complete_month_first(report):
-    page, _ = report
+    page = report.page
     assert re.findall(r'<option value="([\d-]+)">', page) == ["2026-04", "2026-03", "2026-02"]
 
 
 def test_march_numbers_of_the_metric_contract(report):
-    _, drawn = report
+    drawn = report.figures
     assert list(drawn["fig-funnel-2026-03"].data[0].x) == [9, 3, 3, 3, 2, 1, 1]
     assert list(drawn["fig-funnel-2026-02"].data[0].x) == [1] * 7
     triad = "fig-kpi_triad-2026-03"
@@ -77,7 +76,7 @@ def test_march_numbers_of_the_metric_contract(report):
 
 
 def test_march_outcomes_time_in_stage_and_leads(report):
-    page, drawn = report
+    page, drawn = report.page, report.figures
     win = drawn["fig-outcomes-2026-03"].data[0]
     assert dict(zip(win.y, win.x, strict=True)) == {
         "All": 0.5, "Team: North": pytest.approx(2 / 3), "Gleb Orlov (North)": pytest.approx(2 / 3),
@@ -96,7 +95,7 @@ def test_march_outcomes_time_in_stage_and_leads(report):
 
 
 def test_identifier_and_analysis_numbers(report):
-    _, drawn = report
+    drawn = report.figures
     quality = drawn["fig-identifier_quality"].data[0]
     assert dict(zip(quality.y, quality.x, strict=True)) == {"manual": 0.0, "crm": 0.8, "bank": 1.0, "registry": 1.0}
     analysis = drawn["fig-analysis"].data[0]
@@ -104,24 +103,63 @@ def test_identifier_and_analysis_numbers(report):
 
 
 def test_no_phone_numbers_and_names_only_when_allowed(report, worked_settings):
-    page, _ = report
+    page = report.page
     phones = set(re.findall(r"\+7\d{10}", Path(worked_settings.landing / "calls.csv").read_text()))
     assert phones and not any(phone in page for phone in phones)
     assert "Anna Ivanova" in page
-    hidden, _ = build_report(load_report_data(worked_settings.warehouse), ReportConfig(show_employee_names=False))
+    hidden = build_report(load_report_data(worked_settings.warehouse), ReportConfig(show_employee_names=False)).page
     assert "Anna Ivanova" not in hidden and "Boris Petrov" not in hidden
 
 
 def test_russian_labels(worked_settings):
-    page, _ = build_report(load_report_data(worked_settings.warehouse), ReportConfig(language="ru"))
+    page = build_report(load_report_data(worked_settings.warehouse), ReportConfig(language="ru")).page
     assert "Воронка продаж: отчёт для руководства" in page
 
 
+def test_long_lists_are_files_beside_the_page(worked_run, worked_settings, tmp_path):
+    """A list over download_rows_in_page rows is a CSV file beside the page (both pages link it); a
+    shorter one travels in the page. The contracts of a month have their download under the figure."""
+    data = load_report_data(worked_settings.warehouse)
+    report = build_report(data, ReportConfig(download_rows_in_page=3), "run12345")
+    folder = f"lists/{report.name}"
+    assert report.name.startswith("management_report_") and report.name.endswith("_run12345")
+    assert sorted(report.files) == [f"{folder}/leads_at_risk.csv"]  # 4 leads at risk; every other list is shorter
+    assert f'href="{folder}/leads_at_risk.csv"' in report.page
+    assert 'download="deals_in_stage.csv" href="data:text/csv' in report.page
+    assert 'id="download-contracts-2026-03"><a class="download" download="contracts_ending_2026-03.csv"' \
+        in report.page
+    written = write_report(report, tmp_path, export_png=False)
+    assert written["report"] == tmp_path / f"{report.name}.html"
+    csv = (tmp_path / folder / "leads_at_risk.csv").read_text(encoding="utf-8")
+    assert csv.startswith("\ufefflead_id,") and sorted(line.split(",")[0] for line in csv.splitlines()[1:]) == \
+        ["L4", "L5", "L6", "L7"]
+    embedded = build_report(data, ReportConfig(), "run12345")
+    assert embedded.files == {} and "lists/" not in embedded.page
+
+
+def test_old_reports_are_pruned_with_their_lists(worked_run, worked_settings, tmp_path, monkeypatch):
+    data = load_report_data(worked_settings.warehouse)
+    config = ReportConfig(download_rows_in_page=3)
+    names = []
+    for second in range(3):
+        report = build_report(data, config, f"run{second}", datetime(2026, 3, 31, 22, 0, second, tzinfo=UTC))
+        write_report(report, tmp_path, export_png=False)
+        names.append(report.name)
+    assert prune_reports(tmp_path, keep=1) == [f"{name}.html" for name in names[:2]]
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["latest.html", f"{names[2]}.html"]
+    assert [p.name for p in (tmp_path / "lists").iterdir()] == [names[2]]
+    assert prune_reports(tmp_path, keep=1) == []
+    monkeypatch.setenv("SALESFUNNEL_REPORT_CONFIG", str(tmp_path / "report.yml"))
+    (tmp_path / "report.yml").write_text("keep_reports: 0\n")
+    with pytest.raises(ValueError, match="keep_reports must be a whole number from 1"):
+        ReportConfig.load()
+
+
 def test_png_export_only_with_a_chromium(report, tmp_path):
-    page, drawn = report
-    none = write_report(page, drawn, tmp_path / "never", "run12345", export_png=False)
+    page, drawn = report.page, report.figures
+    none = write_report(report, tmp_path / "never", export_png=False)
     assert "png" not in none and none["latest"].read_text() == page
-    auto = write_report(page, drawn, tmp_path / "auto", "run12345", export_png=True)
+    auto = write_report(report, tmp_path / "auto", export_png=True)
     if Path(CHROMIUM).exists():
         pngs = sorted(auto["png"].glob("*.png"))
         assert len(pngs) == len(drawn)
