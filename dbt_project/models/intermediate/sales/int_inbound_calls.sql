@@ -3,27 +3,25 @@
     than the next working day. A missed call whose callback day has not ended at the as-of date is still
     awaiting its callback. -#}
 
-with calls as (
+{#- inbound and outbound each read int_calls: a CTE of all calls that both read would be materialised whole
+    (DuckDB materialises a CTE referenced twice: 10M calls, half the model's time at SF10). -#}
+with inbound as (
     select calls.*
     from {{ ref('int_calls') }} as calls
     cross join {{ ref('int_as_of') }} as as_of
-    where calls.started_on <= as_of.as_of_date
-),
-
-inbound as (
-    select * from calls
-    where direction = 'inbound'
+    where calls.started_on <= as_of.as_of_date and calls.direction = 'inbound'
 ),
 
 outbound as (
     select
-        call_id,
-        client_id,
-        client_phone_key,
-        started_at,
-        started_on
-    from calls
-    where direction = 'outbound'
+        calls.call_id,
+        calls.client_id,
+        calls.client_phone_key,
+        calls.started_at,
+        calls.started_on
+    from {{ ref('int_calls') }} as calls
+    cross join {{ ref('int_as_of') }} as as_of
+    where calls.started_on <= as_of.as_of_date and calls.direction = 'outbound'
 ),
 
 missed as (

@@ -16,7 +16,9 @@ history as (
         max(case when event_type = 'meeting_held' then occurred_at end) as last_meeting_at,
         count(distinct case when subject_type = 'deal' then subject_id end) as deals
     from events
+    {#- Only the events the history counts: dials are most of the events (9M of 15M at SF10). #}
     where client_id is not null
+        and (event_type in ('contact', 'meeting_held') or subject_type = 'deal')
     group by client_id
 ),
 
