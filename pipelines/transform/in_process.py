@@ -15,6 +15,7 @@ with the warehouse's paths, so a second run in the same process would reuse the 
 import atexit
 import contextlib
 import ctypes
+import os
 import queue
 import shutil
 import threading
@@ -61,9 +62,14 @@ def build(args: Sequence[str], context: dg.AssetExecutionContext, project: DbtPr
     params = get_updated_cli_invocation_params_for_context(context=context, manifest=manifest,
                                                            dagster_dbt_translator=translator)
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else Path(project.project_dir)
-    # No usage statistics sent to dbt Labs, as dagster-dbt sets for its dbt subprocess.
-    full_args = [*args, "--no-send-anonymous-usage-stats", *params.selection_args, "--project-dir", str(project_dir),
-                 "--profiles-dir", str(project.profiles_dir), "--target-path", str(target), "--log-path", str(target),
+    # No usage statistics sent to dbt Labs, as dagster-dbt sets for its dbt subprocess. dbt's file log at
+    # its default level, debug, formats every statement and event, its two threads taking turns at the
+    # file's lock: about 2.5 s of the worked example's 13 s dbt step. At info it keeps each node's outcome
+    # and every error; DBT_LOG_LEVEL_FILE=debug brings the statements back.
+    file_log = [] if "DBT_LOG_LEVEL_FILE" in os.environ else ["--log-level-file", "info"]
+    full_args = [*args, "--no-send-anonymous-usage-stats", *file_log, *params.selection_args,
+                 "--project-dir", str(project_dir), "--profiles-dir", str(project.profiles_dir),
+                 "--target-path", str(target), "--log-path", str(target),
                  *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else [])]
     events: queue.SimpleQueue = queue.SimpleQueue()
     outcome: dict = {}
