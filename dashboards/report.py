@@ -1,4 +1,4 @@
-"""The management report: one self-contained HTML page (plotly.js embedded once, no network needed)
+"""The management report: one HTML page (plotly.js embedded once, no network needed)
 for the latest complete month, with a selector for earlier months, and the lists a manager works
 through (leads at risk, deals sitting in a stage, drop-offs, contracts ending) with CSV downloads (a
 long list's CSV is a file beside the page: `dashboards.lists.Downloads`).
@@ -67,7 +67,7 @@ class ReportConfig:
         if config.export_png not in ("nightly", "always", "never"):
             raise ValueError(f"{path}: export_png must be nightly, always or never, not {config.export_png!r}")
         keep = config.keep_reports
-        if keep is not None and (not isinstance(keep, int) or keep < 1):
+        if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
             raise ValueError(f"{path}: keep_reports must be a whole number from 1, or null, not {keep!r}")
         return config
 
@@ -382,10 +382,10 @@ def build_report(data: ReportData, config: ReportConfig, run_id: str = "", built
 def write_report(report: Report, out_dir: Path, export_png: bool) -> dict[str, Path]:
     """Write the run's page, the stable `latest.html` (both link the same list files, under lists/) and
     the list files; PNGs only where a Chromium can draw them."""
-    for path, frame in report.files.items():
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, frame in report.files.items():  # before the pages that link them
         (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / path).write_text(csv_text(frame), encoding="utf-8")
-    out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / f"{report.name}.html"
     page.write_text(report.page, encoding="utf-8")
     latest = out_dir / "latest.html"

@@ -44,8 +44,9 @@ def headline_table(data, months, language: str) -> str:
     group_name="reports",
     kinds={"plotly", "html"},
     owners=["team:sales-ops-analytics"],
-    description="One self-contained HTML management report per run (plotly.js embedded, opens offline), "
-                "plus data/reports/latest.html; a PNG per figure for e-mail when a Chromium is installed.",
+    description="One HTML management report per run (plotly.js embedded, opens offline), plus "
+                "data/reports/latest.html; lists over download_rows_in_page rows as CSV files under "
+                "data/reports/lists/; a PNG per figure for e-mail when a Chromium is installed.",
 )
 def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = time.perf_counter()
