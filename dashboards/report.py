@@ -201,10 +201,14 @@ def _list_html(title: str, frame: pd.DataFrame, shown: pd.DataFrame, headers: di
     if frame.empty:
         return f'<div class="list-block" id="{list_id}">{heading}<p class="no-data">' \
                f'{html.escape(label(language, "none_listed"))}</p></div>'
-    more = label(language, "more_rows", shown=SHOWN_ROWS, n=len(frame)) if len(frame) > SHOWN_ROWS else ""
     return (f'<div class="list-block" id="{list_id}">{heading}'
             f'{downloads.link(frame, file_name, label(language, "download", n=len(frame)))}'
-            f'{html_table(shown, headers, f"{list_id}-table", more)}</div>')
+            f'{html_table(shown, headers, f"{list_id}-table", _more_rows(language, len(frame)))}</div>')
+
+
+def _more_rows(language: str, rows: int) -> str:
+    """What a list shown by its first SHOWN_ROWS says of the rest, if there is a rest."""
+    return label(language, "more_rows", shown=SHOWN_ROWS, n=rows) if rows > SHOWN_ROWS else ""
 
 
 def _people(data: ReportData, config: ReportConfig) -> dict[str, str]:
@@ -241,10 +245,9 @@ def contracts_download(data: ReportData, config: ReportConfig, month: date, down
     if rows.empty:
         return ""
     lang = config.language
-    more = label(lang, "more_rows", shown=SHOWN_ROWS, n=len(rows)) if len(rows) > SHOWN_ROWS else ""
     return (f'<p class="more" id="download-contracts-{month:%Y-%m}">'
             f'{downloads.link(rows, f"contracts_ending_{month:%Y-%m}.csv", label(lang, "download", n=len(rows)))}'
-            f' {html.escape(more)}</p>')
+            f' {html.escape(_more_rows(lang, len(rows)))}</p>')
 
 
 def as_of_lists(data: ReportData, config: ReportConfig, downloads: Downloads) -> str:

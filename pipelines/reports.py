@@ -52,11 +52,10 @@ def management_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     started = time.perf_counter()
     config = ReportConfig.load()
     data = load_report_data(warehouse.work_path)
-    report = build_report(data, config, context.run.run_id)
-    written = write_report(report, Path(warehouse.path).parent / "reports",
-                           config.wants_png(scheduled="dagster/schedule_name" in context.run.tags))
+    report, reports = build_report(data, config, context.run.run_id), Path(warehouse.path).parent / "reports"
+    written = write_report(report, reports, config.wants_png(scheduled="dagster/schedule_name" in context.run.tags))
     if config.keep_reports is not None:
-        for name in prune_reports(written["report"].parent, config.keep_reports):
+        for name in prune_reports(reports, config.keep_reports):
             context.log.info(f"deleted the report {name} and its list files: keep_reports is {config.keep_reports}")
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.path(str(written["report"])),
