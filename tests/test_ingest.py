@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -79,6 +80,15 @@ def test_same_file_twice_changes_nothing(con, tmp_path):
     assert first[0].status == "loaded" and second[0].status == "skipped"
     assert query(con, "SELECT * FROM raw.calls ORDER BY call_id") == before
     assert query(con, "SELECT count(*) FROM raw._load_ledger") == [(1,)]
+
+
+def test_the_ledger_notes_the_load_time_in_utc(con, tmp_path):
+    """The session's time zone is the business one (Moscow, UTC+3); the ledger, and the report's "loaded
+    ... UTC", hold UTC."""
+    before = datetime.now(UTC).replace(tzinfo=None)
+    load_files(con, "calls", [Path(shutil.copy(WORKED_EXAMPLE / "calls.csv", tmp_path / "calls.csv"))])
+    [(loaded_at,)] = query(con, "SELECT loaded_at FROM raw._load_ledger")
+    assert before - timedelta(seconds=1) <= loaded_at <= datetime.now(UTC).replace(tzinfo=None)
 
 
 def test_same_rows_in_another_file_are_duplicates(con, tmp_path):

@@ -484,10 +484,11 @@ def _ignored_columns(mapping: SourceMapping, table: Table, columns: list[str]) -
 
 
 def _ledger_row(con: duckdb.DuckDBPyConnection, load: FileLoad, fingerprint: str) -> None:
+    # loaded_at in UTC, as the report shows it: the session's time zone is the business one (connect).
     con.execute(f"""
         INSERT INTO {RAW_SCHEMA}._load_ledger (load_id, table_name, file_name, file_sha256, loaded_at, rows_in,
             rows_loaded, rows_duplicate, rows_quarantined, status, source, fingerprint, rows_filtered, reason, notes)
-        VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [load.load_id, load.table, load.file_name, load.sha256, load.rows_in, load.rows_loaded,
                  load.rows_duplicate, load.rows_quarantined, load.status, load.source, fingerprint,
                  load.rows_filtered, load.reason or None, load.notes or None])
