@@ -61,10 +61,12 @@ def test_lists_split():
 
 
 def _warehouse(values: list[str]) -> duckdb.DuckDBPyConnection:
+    """The raw tables' phone columns, the values loaded by load 1."""
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA raw; CREATE TABLE raw.calls (client_phone VARCHAR); "
-                "CREATE TABLE raw.clients (phone VARCHAR)")
-    con.executemany("INSERT INTO raw.clients VALUES (?)", [[v] for v in values])
+    con.execute("CREATE SCHEMA raw; CREATE TABLE raw.calls (client_phone VARCHAR, _load_id BIGINT); "
+                "CREATE TABLE raw.clients (phone VARCHAR, _load_id BIGINT); "
+                "CREATE TABLE raw._load_ledger (load_id BIGINT); INSERT INTO raw._load_ledger VALUES (1)")
+    con.executemany("INSERT INTO raw.clients VALUES (?, 1)", [[v] for v in values])
     return con
 
 
@@ -111,8 +113,12 @@ def test_the_hash_is_keyed_and_new_values_only_are_normalised(monkeypatch):
     assert normalise_new_values(con, "RU") == {"new_values": 2, "values": 2, "numbers": 2, "not_numbers": 0}
     first = stored(con)
     assert len({mac for *_, mac in first}) == 1 and len(first[0][3]) == 24
-    con.execute("INSERT INTO raw.calls VALUES ('client1')")
+    # The next load's values: a new one, and one known already.
+    con.execute("INSERT INTO raw._load_ledger VALUES (2); INSERT INTO raw.calls VALUES ('client1', 2), "
+                "('8 900 123-45-67', 2)")
     assert normalise_new_values(con, "RU")["new_values"] == 1
-    monkeypatch.setenv("SALESFUNNEL_PHONE_KEY", "k2")  # another key: every value is hashed again
+    assert normalise_new_values(con, "RU")["new_values"] == 0
+    monkeypatch.setenv("SALESFUNNEL_PHONE_KEY", "k2")  # another key: every value of every load is hashed again
     assert normalise_new_values(con, "RU")["new_values"] == 3
     assert {mac for *_, mac in stored(con) if mac}.isdisjoint({mac for *_, mac in first})
+    assert len(stored(con)) == 3

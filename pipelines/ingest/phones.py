@@ -155,12 +155,18 @@ def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[st
             normalised_at TIMESTAMP)""")
     # Another region, key or phonenumbers release: every number is normalised again.
     con.execute("DELETE FROM raw.phone_numbers WHERE settings_id <> ?", [settings_id])
-    union = " UNION ".join(f"SELECT trim({column}) FROM raw.{table} WHERE {column} IS NOT NULL"
+    # The loads taken in so far with these settings: their values are known (a night reads its own load's
+    # rows, not 10M calls). Load ids only grow and raw rows are never deleted.
+    con.execute("CREATE TABLE IF NOT EXISTS raw._phone_scans (settings_id VARCHAR, through_load BIGINT)")
+    scanned = _scalar(con, "SELECT max(through_load) FROM raw._phone_scans WHERE settings_id = ?", [settings_id])
+    latest = _scalar(con, "SELECT coalesce(max(load_id), 0) FROM raw._load_ledger")
+    union = " UNION ".join(f"SELECT trim({column}) FROM raw.{table} WHERE {column} IS NOT NULL AND _load_id > ?"
                            for table, column in _SOURCES)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_phone_values AS
         SELECT v AS raw_value, regexp_full_match(v, '{_PLAIN}') AS plain
-        FROM (SELECT * FROM ({union}) AS values_(v) EXCEPT SELECT raw_value FROM raw.phone_numbers)""")
+        FROM (SELECT * FROM ({union}) AS values_(v) EXCEPT SELECT raw_value FROM raw.phone_numbers)""",
+                [scanned or 0] * len(_SOURCES))
     # A list's parts numbered from 1, empty parts dropped (split_numbers); a value with none is its own part.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_phone_parts AS
@@ -181,12 +187,18 @@ def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[st
         SELECT raw_value, part, e164, left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(e164)))), 24), ?,
                now() AT TIME ZONE 'UTC'
         FROM _new_phone_parts""", [outer, inner, settings_id])
+    con.execute("DELETE FROM raw._phone_scans")
+    con.execute("INSERT INTO raw._phone_scans VALUES (?, ?)", [settings_id, latest])
     new_values, not_numbers = con.execute("SELECT count(DISTINCT raw_value), count(*) - count(e164) "
                                           "FROM _new_phone_parts").fetchall()[0]
     totals = con.execute("SELECT count(DISTINCT raw_value), count(e164) FROM raw.phone_numbers").fetchall()[0]
     con.execute("DROP TABLE _new_phone_values")
     con.execute("DROP TABLE _new_phone_parts")
     return {"new_values": new_values, "values": totals[0], "numbers": totals[1], "not_numbers": not_numbers}
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    return con.execute(sql, params or []).fetchall()[0][0]
 
 
 def _normalise_in_python(con: duckdb.DuckDBPyConnection, region: str) -> None:
