@@ -26,7 +26,7 @@ from plotly.offline import get_plotlyjs
 
 from dashboards import figures
 from dashboards.labels import Names, label
-from dashboards.lists import SHOWN_ROWS, Downloads, csv_text, html_table, neutralise_frame
+from dashboards.lists import SHOWN_ROWS, Downloads, csv_bytes, html_table, neutralise_frame
 from pipelines.ingest.loader import REJECTED_FILES_SQL
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
@@ -388,7 +388,7 @@ def write_report(report: Report, out_dir: Path, export_png: bool) -> dict[str, P
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, frame in report.files.items():  # before the pages that link them
         (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / path).write_text(csv_text(frame), encoding="utf-8")
+        (out_dir / path).write_bytes(csv_bytes(frame))
     page = out_dir / f"{report.name}.html"
     page.write_text(report.page, encoding="utf-8")
     latest = out_dir / "latest.html"

@@ -10,7 +10,7 @@ import pytest
 
 from dashboards import figures
 from dashboards.labels import Names, label
-from dashboards.lists import csv_link, html_table, neutralise, neutralise_frame
+from dashboards.lists import csv_bytes, csv_link, html_table, neutralise, neutralise_frame
 
 MARCH, FEB = date(2026, 3, 1), date(2026, 2, 1)
 EN = Names("en", {"client_search": "Client search by phone", "meeting": "Meetings"},
@@ -194,3 +194,22 @@ def test_lists_and_csv_downloads_are_formula_safe():
     assert 'download="x.csv"' in link and base64.b64decode(encoded).decode() == "\ufeffname\n'=1+1\n"
     table = html_table(pd.DataFrame({"name": ["<script>", "=2"]}), {"name": "Name"}, "t", "more")
     assert "‹script&gt;" in table and "<script>" not in table and "&#x27;=2" in table  # shown as '=2
+
+
+def test_a_list_as_csv_keeps_every_kind_of_value():
+    """What the lists hold, as DuckDB writes it: quoted where needed, dates of midnight-only columns as
+    dates, missing values empty, formulas neutralised."""
+    frame = pd.DataFrame({
+        "client_name": pd.array(['ООО «Ромашка», "опт"', "=HYPERLINK(1)", None, ""], dtype="string"),
+        "month_start": pd.to_datetime(["2026-01-01", "2026-02-01", None, "2026-03-01"]),
+        "entered_at": pd.to_datetime(["2026-01-01 09:02:49", "2026-02-01 00:00:00", None, "2026-03-01 12:00:00"]),
+        "hours": [1.5, float("nan"), 1e-05, 8804.666666666666],
+        "deals": pd.array([1, None, 3, 4], dtype="Int64"),
+    })
+    assert csv_bytes(frame).decode("utf-8") == (
+        "\ufeffclient_name,month_start,entered_at,hours,deals\n"
+        '"ООО «Ромашка», ""опт""",2026-01-01,2026-01-01 09:02:49,1.5,1\n'
+        "'=HYPERLINK(1),2026-02-01,2026-02-01 00:00:00,,\n"
+        ",,,1e-05,3\n"
+        '"",2026-03-01,2026-03-01 12:00:00,8804.666666666666,4\n')
+    assert csv_bytes(frame.iloc[0:0]).decode("utf-8") == "\ufeffclient_name,month_start,entered_at,hours,deals\n"
