@@ -134,7 +134,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
                         f"{SQL_TYPES[col.kind]}")
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     # fetchall, not fetchone: DuckDB 2 refuses new work on a connection with an unfinished result.
     return con.execute(sql, params or []).fetchall()[0][0]
 
@@ -317,7 +317,7 @@ def _fingerprint(sha: str, mapping: SourceMapping, path: Path) -> str:
 
 
 def _already_loaded(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str) -> bool:
-    return bool(_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._load_ledger WHERE table_name = ? "
+    return bool(scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._load_ledger WHERE table_name = ? "
                              "AND fingerprint = ? AND status = 'loaded'", [table, fingerprint]))
 
 
@@ -386,7 +386,7 @@ def _apply_table_rules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         SEMI JOIN (SELECT {key} FROM _checked WHERE {_USABLE} GROUP BY {key} HAVING count(*) > 1) AS k
             ON {_key_match(table, 'r', 'k')}
         WHERE {_USABLE} GROUP BY {key} HAVING min(_row_hash) <> max(_row_hash)""")
-    if _scalar(con, "SELECT count(*) FROM _conflicts"):
+    if scalar(con, "SELECT count(*) FROM _conflicts"):
         con.execute(f"""
             UPDATE _checked SET _reason = 'conflicting rows for the same key in this file (lines ' || c.lines || ')'
             FROM (
@@ -429,7 +429,7 @@ def _apply_stage_order_rule(con: duckdb.DuckDBPyConnection) -> None:
 
 def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, fingerprint: str,
            mapping: SourceMapping, read: SourceRead) -> FileLoad:
-    load_id = _scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
+    load_id = scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
     # Each row's fate: filtered (_filter), quarantined (_reason), a duplicate (of an earlier line of the
     # file or of a row already in raw), else loaded. Only the duplicates are listed: a table of every
     # row and its fate was a third copy of the file (13 s for 10M calls).
@@ -462,10 +462,10 @@ def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, f
     # So the `rows_accounted` check can catch a row lost between classification and storage.
     load = FileLoad(
         table=table.name, file_name=path.name, sha256=sha, status="loaded", source=mapping.name, load_id=load_id,
-        rows_in=_scalar(con, "SELECT count(*) FROM _checked") + read.rejected_lines,
-        rows_loaded=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}.{table.name} WHERE _load_id = ?", [load_id]),
-        rows_duplicate=_scalar(con, "SELECT count(*) FROM _duplicates"),
-        rows_quarantined=_scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE load_id = ?",
+        rows_in=scalar(con, "SELECT count(*) FROM _checked") + read.rejected_lines,
+        rows_loaded=scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}.{table.name} WHERE _load_id = ?", [load_id]),
+        rows_duplicate=scalar(con, "SELECT count(*) FROM _duplicates"),
+        rows_quarantined=scalar(con, f"SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE load_id = ?",
                                  [load_id]),
         rows_filtered=sum(n for _, n in filtered),
         notes="; ".join(n for n in notes if n),
@@ -503,7 +503,7 @@ def _reject(con: duckdb.DuckDBPyConnection, path: Path, source: str, reason: str
         SELECT status, file_sha256, reason FROM {RAW_SCHEMA}._load_ledger WHERE file_name = ?
         ORDER BY load_id DESC LIMIT 1""", [path.name]).fetchall()
     if last != [("rejected", sha, reason)]:
-        load_id = _scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
+        load_id = scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
         load = FileLoad(None, path.name, sha, "rejected", source, load_id=load_id, reason=reason)
         _ledger_row(con, load, sha)
     return load

@@ -7,7 +7,7 @@ random key kept in the warehouse (`raw._settings`); staging and marts see only t
 96 bits), so a mart or a report can count and join by phone but never show one. Each distinct value is
 normalised once. The usual shapes of the default region's numbers (its country code or national
 prefix, then a national number of a possible length) are normalised from libphonenumber's metadata
-without parsing, by the warehouse in SQL (`fast_sql`; in Python one value at a time, SF10's 2.4M values
+without parsing, by the warehouse in SQL (`_fast_sql`; in Python one value at a time, SF10's 2.4M values
 took 16 s); `tests/test_phones.py` shows the result is libphonenumber's own.
 """
 
@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 import phonenumbers
 
+from pipelines.ingest.loader import scalar
 from pipelines.ingest.reading import sql_text
 from pipelines.resources import WarehouseResource
 
@@ -35,7 +36,7 @@ _DIGITS = re.compile(r"\+?\d+")
 # Values of these characters only are split and normalised in SQL (normalise_new_values).
 _PLAIN = r"[0-9+() .;,-]*"
 # A number's skeleton in SQL, _FORMATTING's work on _PLAIN characters.
-SKELETON_SQL = "regexp_replace(number, '[ ().-]', '', 'g')"
+_SKELETON_SQL = "regexp_replace(number, '[ ().-]', '', 'g')"
 _SHA256_BLOCK = 64
 
 
@@ -93,7 +94,7 @@ def normalise(value: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     """HMAC-SHA256's inner and outer key blocks (RFC 2104), for the warehouse to compute the MAC in SQL:
     sha256(outer || sha256(inner || message))."""
     block = (hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key).ljust(_SHA256_BLOCK, b"\0")
@@ -114,8 +115,8 @@ def split_numbers(value: str) -> list[str]:
     return [part.strip() for part in _LIST_SEPARATOR.split(value) if part.strip()]
 
 
-def fast_sql(region: str) -> str:
-    """`_fast` as a SQL expression over the column `sk`, a number's skeleton (SKELETON_SQL), for values of
+def _fast_sql(region: str) -> str:
+    """`_fast` as a SQL expression over the column `sk`, a number's skeleton (_SKELETON_SQL), for values of
     _PLAIN characters only (where DuckDB's trim, regular expressions and digits mean what Python's do);
     NULL where the parser must decide."""
     shape = _region_shape(region)
@@ -142,7 +143,7 @@ def fast_sql(region: str) -> str:
 
 def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[str, int]:
     """Normalise and hash the phone values of calls and clients not seen before. The work is the
-    warehouse's, over all of them at once: splitting lists, the usual shapes (`fast_sql`) and the hash.
+    warehouse's, over all of them at once: splitting lists, the usual shapes (`_fast_sql`) and the hash.
     Python's libphonenumber decides the rest: values with other characters (letters, tabs, non-breaking
     spaces) and numbers in no usual shape. One value at a time in Python took 16 s for SF10's 2.4M."""
     key = hash_key(con)
@@ -158,8 +159,8 @@ def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[st
     # The loads taken in so far with these settings: their values are known (a night reads its own load's
     # rows, not 10M calls). Load ids only grow and raw rows are never deleted.
     con.execute("CREATE TABLE IF NOT EXISTS raw._phone_scans (settings_id VARCHAR, through_load BIGINT)")
-    scanned = _scalar(con, "SELECT max(through_load) FROM raw._phone_scans WHERE settings_id = ?", [settings_id])
-    latest = _scalar(con, "SELECT coalesce(max(load_id), 0) FROM raw._load_ledger")
+    scanned = scalar(con, "SELECT max(through_load) FROM raw._phone_scans WHERE settings_id = ?", [settings_id])
+    latest = scalar(con, "SELECT coalesce(max(load_id), 0) FROM raw._load_ledger")
     union = " UNION ".join(f"SELECT trim({column}) FROM raw.{table} WHERE {column} IS NOT NULL AND _load_id > ?"
                            for table, column in _SOURCES)
     con.execute(f"""
@@ -178,10 +179,10 @@ def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[st
         ), numbered AS (
             SELECT raw_value, generate_subscripts(parts, 1) AS part, unnest(parts) AS number FROM listed
         )
-        SELECT raw_value, part, number, {fast_sql(region)} AS e164
-        FROM (SELECT *, {SKELETON_SQL} AS sk FROM numbered)""")
+        SELECT raw_value, part, number, {_fast_sql(region)} AS e164
+        FROM (SELECT *, {_SKELETON_SQL} AS sk FROM numbered)""")
     _normalise_in_python(con, region)
-    inner, outer = hmac_pads(key)
+    inner, outer = _hmac_pads(key)
     con.execute("""
         INSERT INTO raw.phone_numbers
         SELECT raw_value, part, e164, left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(e164)))), 24), ?,
@@ -197,13 +198,17 @@ def normalise_new_values(con: duckdb.DuckDBPyConnection, region: str) -> dict[st
     return {"new_values": new_values, "values": totals[0], "numbers": totals[1], "not_numbers": not_numbers}
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    return con.execute(sql, params or []).fetchall()[0][0]
-
-
 def _normalise_in_python(con: duckdb.DuckDBPyConnection, region: str) -> None:
-    """libphonenumber for what SQL left undecided: numbers in no usual shape (few: extensions, foreign
-    numbers), and the values with characters SQL does not handle as Python does."""
+    """libphonenumber for what SQL left undecided: the values with characters SQL does not handle as
+    Python does (split here, as `split_numbers` says), and numbers in no usual shape (few: extensions,
+    foreign numbers)."""
+    other = [(value, part, number)
+             for (value,) in con.execute("SELECT raw_value FROM _new_phone_values WHERE NOT plain").fetchall()
+             for part, number in enumerate(split_numbers(value) or [value], start=1)]
+    if other:
+        con.register("other", pd.DataFrame(other, columns=["raw_value", "part", "number"], dtype=object))
+        con.execute("INSERT INTO _new_phone_parts SELECT raw_value, CAST(part AS INTEGER), number, NULL FROM other")
+        con.unregister("other")
     undecided = [n for (n,) in con.execute("SELECT DISTINCT number FROM _new_phone_parts WHERE e164 IS NULL")
                  .fetchall()]
     decided = pd.DataFrame({"number": undecided, "e164": [normalise(n, region) for n in undecided]}, dtype=object)
@@ -212,13 +217,6 @@ def _normalise_in_python(con: duckdb.DuckDBPyConnection, region: str) -> None:
         con.execute("UPDATE _new_phone_parts AS p SET e164 = d.e164 FROM decided AS d "
                     "WHERE p.e164 IS NULL AND p.number = d.number")
         con.unregister("decided")
-    rows = [(value, part, number, normalise(number, region))
-            for (value,) in con.execute("SELECT raw_value FROM _new_phone_values WHERE NOT plain").fetchall()
-            for part, number in enumerate(split_numbers(value) or [value], start=1)]
-    if rows:
-        con.register("other", pd.DataFrame(rows, columns=["raw_value", "part", "number", "e164"], dtype=object))
-        con.execute("INSERT INTO _new_phone_parts SELECT raw_value, CAST(part AS INTEGER), number, e164 FROM other")
-        con.unregister("other")
 
 
 @dg.asset(
