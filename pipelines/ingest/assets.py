@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from pipelines import warm_up
+from pipelines import collector, warm_up
 from pipelines.build_state import fingerprint, last_build
 from pipelines.canonical import TABLES
 from pipelines.ingest.loader import FileLoad, LandingReport, load_landing, prune_landing
@@ -135,6 +135,7 @@ class IngestConfig(dg.Config):
     can_subset=True,
 )
 def ingest_landing(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource):
+    collector.tune()  # the first step of every run: this process runs the pipeline
     selected = {k.path[1] for k in context.selected_asset_keys if k != LEDGER_KEY}
     tables = None if selected == set(TABLES) else selected
     with warehouse.connect() as con:
