@@ -34,6 +34,12 @@ def test_a_run_keeps_its_history_and_its_events_in_one_file(tmp_path, monkeypatc
         assert instance.get_latest_materialization_event(PUBLISHED_KEY).run_id == result.run_id
         events = [entry.dagster_event for entry in instance.all_logs(result.run_id) if entry.dagster_event]
         assert len([e for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]) > 200
+        # One engine per process for every event, its connections syncing at checkpoints only.
+        storage_of_events = instance.event_log_storage
+        with storage_of_events.index_connection() as first, storage_of_events.run_connection(None) as second:
+            assert first.engine is second.engine
+            assert first.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert first.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert (storage / "history" / "events" / "event_log.db").is_file()
     assert not (storage / "history" / "runs").exists()  # no database per run
     # The upgrade step of docs/operations.md works on it too.
