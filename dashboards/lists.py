@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.ingest.reading import sql_ident, sql_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
 SHOWN_ROWS = 50
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
@@ -66,7 +68,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     safe = neutralise_frame(frame)
     columns = []
     for name in safe.columns:
-        quoted = '"' + str(name).replace('"', '""') + '"'
+        quoted = sql_ident(str(name))
         values = safe[name].dropna()
         dates = pd.api.types.is_datetime64_any_dtype(values) and bool((values == values.dt.normalize()).all())
         columns.append(f"CAST({quoted} AS DATE) AS {quoted}" if dates else quoted)
@@ -75,7 +77,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
         written = Path(folder) / "list.csv"
         con.register("list_rows", safe)
         try:
-            con.execute(f"COPY (SELECT {', '.join(columns)} FROM list_rows) TO '{written}' (HEADER)")
+            con.execute(f"COPY (SELECT {', '.join(columns)} FROM list_rows) TO {sql_text(str(written))} (HEADER)")
         finally:
             con.unregister("list_rows")
         return "\ufeff".encode() + written.read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import tempfile
 from datetime import date
 
 import pandas as pd
@@ -213,3 +214,10 @@ def test_a_list_as_csv_keeps_every_kind_of_value():
         ",,,1e-05,3\n"
         '"",2026-03-01,2026-03-01 12:00:00,8804.666666666666,4\n')
     assert csv_bytes(frame.iloc[0:0]).decode("utf-8") == "\ufeffclient_name,month_start,entered_at,hours,deals\n"
+
+
+def test_a_list_as_csv_is_written_whatever_the_temporary_folder_is_called(tmp_path, monkeypatch):
+    folder = tmp_path / "o'brien"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    assert csv_bytes(pd.DataFrame({'say "hi"': [1]})).decode("utf-8") == '\ufeff"say ""hi"""\n1\n'
