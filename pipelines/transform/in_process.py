@@ -90,6 +90,7 @@ def build(args: Sequence[str], context: dg.AssetExecutionContext, project: DbtPr
 
     dbt_thread = threading.Thread(target=invoke, name="dbt", daemon=True)
     _building.add(dbt_thread)
+    _stop_builds_first_at_exit()
     dbt_thread.start()
     errors: list[str] = []
     try:
@@ -134,7 +135,17 @@ def _stop(dbt_thread: threading.Thread) -> None:
     dbt_thread.join(_STOP_WAIT_SECONDS)
 
 
-@atexit.register
+def _stop_builds_first_at_exit() -> None:
+    """Have `_stop_builds_left` run before dbt-duckdb's own exit handler, which closes its DuckDB (it
+    registers it when dbt first loads the adapter, after this module): closed under a build still
+    running, dbt's threads failed and the process aborted ("FATAL: exception not rethrown", 3 of 8 runs
+    interrupted during dbt). Exit handlers run last registered first."""
+    import dbt.adapters.duckdb.connections  # noqa: F401  (registers dbt-duckdb's handler, if not yet)
+
+    atexit.unregister(_stop_builds_left)
+    atexit.register(_stop_builds_left)
+
+
 def _stop_builds_left() -> None:
     for dbt_thread in list(_building):
         _stop(dbt_thread)
