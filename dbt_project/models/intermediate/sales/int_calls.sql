@@ -64,6 +64,19 @@ changed_calls as (
 ),
 {% endif %}
 
+leg_counts as (
+    select
+        linked_id,
+        count(*) as legs
+    from {{ ref('stg_calls') }}
+    {%- if loads_incrementally() %}
+    where linked_id in (select call_id from changed_calls)
+    {%- endif %}
+    group by linked_id
+),
+
+{# Most calls have one leg, which is the call; only the calls with more are ordered and grouped (ordering
+    every leg twice and grouping them took 22 s of the model's 24 at 10M calls). #}
 legs as (
     select
         stg_calls.*,
@@ -75,9 +88,12 @@ legs as (
                 stg_calls.started_at_utc, stg_calls.call_id
         ) as answer_order
     from {{ ref('stg_calls') }} as stg_calls
-    {%- if loads_incrementally() %}
-    where stg_calls.linked_id in (select call_id from changed_calls)
-    {%- endif %}
+    where
+        stg_calls.linked_id in (
+            select leg_counts.linked_id
+            from leg_counts
+            where leg_counts.legs > 1
+        )
 ),
 
 calls as (
@@ -96,6 +112,23 @@ calls as (
         max(load_id) as last_load_id
     from legs
     group by linked_id
+    union all
+    select
+        stg_calls.linked_id,
+        leg_counts.legs,
+        stg_calls.started_at_utc,
+        stg_calls.direction,
+        stg_calls.employee_id,
+        stg_calls.client_id,
+        stg_calls.client_phone_key,
+        stg_calls.disposition,
+        coalesce(stg_calls.is_answered, false),
+        case when stg_calls.is_answered then stg_calls.duration_s end,
+        stg_calls.outcome,
+        stg_calls.load_id
+    from {{ ref('stg_calls') }} as stg_calls
+    inner join leg_counts on stg_calls.linked_id = leg_counts.linked_id
+    where leg_counts.legs = 1
 ),
 
 merged as (
