@@ -37,14 +37,17 @@
 {%- set every_grain_keys = [['occurred_on'], ['week_start'], ['month_start']] -%}
 
 {#- The grouping set of a row is told by which of its columns are not NULL (a grouped-away column is). -#}
-{%- set labels -%}
+{%- set period_labels -%}
     case {% for grain, column in grains.items() %}when {{ column }} is not null then '{{ grain }}' {% endfor %}end
             as period_grain,
-        coalesce({{ grains.values() | join(', ') }}) as period_start,
-        case {% for slice in slices %}when {{ slice }} is not null then '{{ slice }}' {% endfor %}else 'all' end
+        coalesce({{ grains.values() | join(', ') }}) as period_start
+{%- endset %}
+{%- set slice_labels -%}
+    case {% for slice in slices %}when {{ slice }} is not null then '{{ slice }}' {% endfor %}else 'all' end
             as slice_type,
         coalesce({{ slices | join(', ') }}, 'all') as slice_value
 {%- endset %}
+{%- set labels = period_labels ~ ',\n        ' ~ slice_labels %}
 
 -- depends_on: {{ ref('int_changed_subjects') }}, {{ ref('int_changed_event_days') }}
 with
@@ -180,16 +183,25 @@ counts as (
     {{ rolled_up_days('daily_counts', periods, slices, sums, sums) }}
 ),
 
-{# Each employee once per day and slice where they had an input or a result. -#}
+{# Each employee once per day and slice where they had an input or a result. The slice is labelled
+   before the roll-up: weeks and months group these 11M rows (at 10M calls) by two columns instead of
+   seven, most of them NULL (the model 10-15% faster). -#}
 daily_participants as (
-    select {{ daily_columns | join(', ') }}, employee_id
-    from events
-    where event_role in ('input', 'result') and employee_id is not null
-    group by {{ slice_grouping_sets(daily_keys, slices, ['employee_id']) }}  -- noqa: PRS
+    select
+        process,
+        occurred_on,
+        {{ slice_labels }},
+        employee_id
+    from (
+        select {{ daily_columns | join(', ') }}, employee_id
+        from events
+        where event_role in ('input', 'result') and employee_id is not null
+        group by {{ slice_grouping_sets(daily_keys, slices, ['employee_id']) }}  -- noqa: PRS
+    ) as grouped
 ),
 
 participants as (
-    {{ rolled_up_days('daily_participants', periods, slices, {'participants': 'count(*)'},
+    {{ rolled_up_days('daily_participants', periods, ['slice_type', 'slice_value'], {'participants': 'count(*)'},
                       {'participants': 'count(distinct employee_id)'}) }}
 ),
 
@@ -212,7 +224,7 @@ counted as (
 participated as (
     select
         participants.*,
-        {{ labels }}
+        {{ period_labels }}
     from participants
 ),
 
