@@ -28,6 +28,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtProject
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from pipelines.transform import parse_identity
 from pipelines.transform.project import KEPT_PARSE
 
 # The events dagster-dbt turns into Dagster events (DbtCoreCliEventMessage.is_result_event).
@@ -59,6 +60,7 @@ def build(args: Sequence[str], context: dg.AssetExecutionContext, project: DbtPr
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
+    parse_identity.apply()
     params = get_updated_cli_invocation_params_for_context(context=context, manifest=manifest,
                                                            dagster_dbt_translator=translator)
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else Path(project.project_dir)

@@ -26,12 +26,13 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def ensure_manifest(project: DbtProject) -> Path:
     """Run `dbt parse` when the manifest is missing or older than any project file (about 3 s), so the
-    Dagster definitions always describe the SQL on disk."""
+    Dagster definitions always describe the SQL on disk. Its parse is kept for the runs' builds, which
+    then parse only what changed (parse_identity.py)."""
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
         subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project.project_dir),
-             "--profiles-dir", str(project.profiles_dir)],
+            [sys.executable, "-m", "pipelines.transform.parse_identity", "parse", "--quiet",
+             "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir)],
             check=True, cwd=project.project_dir,
             env={**os.environ, "SALESFUNNEL_DUCKDB_MEMORY": duckdb_memory_limit()})
     return manifest
