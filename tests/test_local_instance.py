@@ -40,6 +40,14 @@ def test_a_run_keeps_its_history_and_its_events_in_one_file(tmp_path, monkeypatc
             assert first.engine is second.engine
             assert first.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
             assert first.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        # Whether a table exists is remembered once it does, asked again while it does not.
+        assert storage_of_events.has_table("asset_check_executions")
+        assert not storage_of_events.has_table("table_made_later")
+        with storage_of_events.index_connection() as conn:
+            conn.exec_driver_sql("CREATE TABLE table_made_later (x INTEGER)")
+        assert storage_of_events.has_table("table_made_later")
+        with storage_of_events.index_connection() as conn:
+            conn.exec_driver_sql("DROP TABLE table_made_later")
     assert (storage / "history" / "events" / "event_log.db").is_file()
     assert not (storage / "history" / "runs").exists()  # no database per run
     # The upgrade step of docs/operations.md works on it too.
