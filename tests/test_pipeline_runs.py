@@ -88,31 +88,20 @@ def test_broken_file_loads_good_rows_and_the_run_warns(tmp_path):
                            "AND slice_type = 'all'").fetchall() == [(2, 2)]
 
 
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path):
+def test_a_run_with_nothing_new_builds_nothing_until_something_changes(tmp_path, caplog):
     settings = worked_copy(tmp_path)
     landing = settings.landing
     with dg.DagsterInstance.ephemeral() as instance:
         first = run_refresh(settings, instance=instance)
         assert first.success and not built_nothing(first)
         built = snapshot(settings.warehouse)
-        unbuilt_checks = Records()
-        UNBUILT_CHECKS_LOGGER.addHandler(unbuilt_checks)
-        try:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger=UNBUILT_CHECKS_LOGGER.name):
             again = run_refresh(settings, instance=instance)
-        finally:
-            UNBUILT_CHECKS_LOGGER.removeHandler(unbuilt_checks)
         assert built_nothing(again)
         # The checks of the models not built give no result; Dagster's line for each is kept at debug.
-        levels = {r.levelname for r in unbuilt_checks.records if r.getMessage().startswith("Blocking asset check")}
+        levels = {r.levelname for r in caplog.records
+                  if r.name == UNBUILT_CHECKS_LOGGER.name and r.getMessage().startswith("Blocking asset check")}
         assert levels == {"DEBUG"}
         skipped = {e.step_key for e in again.all_events if e.event_type_value == "STEP_SKIPPED"}
         assert {"dbt_models", "dbt_entity_marts", "reports__management_report"} <= skipped
