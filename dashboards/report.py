@@ -28,6 +28,7 @@ from dashboards import figures
 from dashboards.labels import Names, label
 from dashboards.lists import SHOWN_ROWS, Downloads, csv_bytes, html_table, neutralise_frame
 from pipelines.ingest.loader import REJECTED_FILES_SQL
+from pipelines.warehouse_copies import connect_published
 
 CONFIG_FILE = Path(__file__).with_name("report.yml")
 # Every table load_report_data reads; the report's Dagster asset declares them as its upstream assets.
@@ -111,7 +112,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
 
 
 def load_report_data(warehouse: Path) -> ReportData:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_published(warehouse) as con:
         kpis = _frame(con, "SELECT * FROM marts.fct_process_kpis WHERE period_grain IN ('month', 'week')")
         return ReportData(
             as_of=con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchall()[0][0],

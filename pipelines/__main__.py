@@ -90,9 +90,9 @@ def _date_range(text: str) -> tuple[date, date]:
 
 
 def _print_summary(warehouse: Path) -> None:
-    import duckdb
+    from pipelines.warehouse_copies import connect_published
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_published(warehouse) as con:
         for table, rows_in, loaded, dup, quarantined, filtered in con.execute(
             "SELECT table_name, sum(rows_in), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined), "
             "sum(rows_filtered) FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"

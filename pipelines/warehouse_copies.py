@@ -8,6 +8,7 @@ the working copy over FILE, one atomic step, and copies FILE back as the next wo
 has FILE open goes on reading the version it opened; the next open finds the new one. A run that fails or
 is killed publishes nothing, so FILE stays as the last good run left it. One lock file (`FILE.lock`)
 makes runs wait for each other whoever started them: the schedule, the sensor, the UI or the command line.
+Readers connect with `connect_published`, which cannot catch a publication half way.
 """
 
 from __future__ import annotations
@@ -83,6 +84,39 @@ def publish(published: Path) -> int:
     _sync_directory(published.parent)
     _copy_atomically(published, work)  # killed before it ends: the next run makes it (prepare_working_copy)
     return published.stat().st_size
+
+
+def connect_published(published: Path, attempts: int = 3) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one whole version of the published file, even while a run publishes.
+
+    DuckDB opens the file by its path several times while it connects (2.0.1: the header, then the
+    blocks, each through an open of its own), so a connect at the instant a run renames its new version
+    over the path could pair the old header with the new blocks: seen as "IO Error: No more data
+    remaining in MetadataReader". So the file at the path is compared before and after the connect; when
+    a publication came between, the connection (or its error) is dropped and it connects again. Runs
+    publish a whole run apart, so the second attempt finds the path still."""
+    published = Path(published)
+    for _ in range(attempts):
+        before = _file_identity(published)
+        try:
+            con = duckdb.connect(str(published), read_only=True)
+        except duckdb.Error:
+            if _file_identity(published) == before:
+                raise  # a real error (no such file, not a DuckDB file), not a publication
+            continue
+        if _file_identity(published) == before:
+            return con
+        con.close()
+    raise RuntimeError(f"{published} was replaced during each of {attempts} connects: is something else renaming it?")
+
+
+def _file_identity(path: Path) -> tuple[int, ...] | None:
+    """Which file the path names: the inode, and its times, since a freed inode's number is reused."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_ctime_ns, stat.st_mtime_ns, stat.st_size
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

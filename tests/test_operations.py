@@ -5,6 +5,7 @@ does not pass its blocking checks publishes nothing and people hear of it (docs/
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -13,12 +14,20 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 import yaml
 
 from expectations.suites import THRESHOLDS_FILE
 from pipelines.alerts import alert_on_failed_run, alert_on_rejected_files
 from pipelines.runner import run_refresh, step_timings
-from pipelines.warehouse_copies import STAGED_SUFFIX, prepare_working_copy, publish, run_lock, work_path
+from pipelines.warehouse_copies import (
+    STAGED_SUFFIX,
+    connect_published,
+    prepare_working_copy,
+    publish,
+    run_lock,
+    work_path,
+)
 from tests.test_alerts import sensor_context
 from tests.test_pipeline_runs import worked_copy
 
@@ -28,8 +37,9 @@ VERSION_SQL = """
            (SELECT [count(*), sum(hash(v))] FROM marts.fct_entity_identifier_verdicts AS v)"""
 
 READER = """
-import duckdb, sys, time
+import sys, time
 from pathlib import Path
+from pipelines.warehouse_copies import connect_published
 path, stop, out, mode = sys.argv[1:5]
 sql = sys.argv[5]
 with open(out, "a") as log:
@@ -37,10 +47,10 @@ with open(out, "a") as log:
     while not Path(stop).exists():
         try:
             if mode == "hold":  # one connection, opened once there is a file, kept to the end
-                held = held or (duckdb.connect(path, read_only=True) if Path(path).exists() else None)
+                held = held or (connect_published(path) if Path(path).exists() else None)
                 version = held.execute(sql).fetchone() if held else "absent"
             elif Path(path).exists():
-                with duckdb.connect(path, read_only=True) as con:
+                with connect_published(path) as con:
                     version = con.execute(sql).fetchone()
             else:
                 version = "absent"  # before the first publication there is nothing to read
@@ -173,3 +183,43 @@ def test_publishing_renames_the_working_copy_and_copies_it_back(tmp_path):
     assert prepare_working_copy(published) == work_path(published)
     assert work_path(published).read_bytes() == published.read_bytes()
     assert not any(leftover.exists() for leftover in leftovers)
+
+
+def one_value_file(path: Path, value: int) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE t AS SELECT {value} AS v")
+    return path
+
+
+@pytest.mark.parametrize("connect_fails", [True, False], ids=["failed", "seemed to work"])
+def test_a_reader_connecting_while_a_run_publishes_connects_again(tmp_path, monkeypatch, connect_fails):
+    """DuckDB opens the file by path more than once while it connects, so a publication in between could
+    pair the old file's header with the new file's blocks. The reader sees that the path changed under
+    its connect and connects again, to the new version, whether that connect failed or seemed to work."""
+    published = one_value_file(tmp_path / "w.duckdb", 1)
+    newer = one_value_file(tmp_path / "newer.duckdb", 2)
+    real_connect, connects = duckdb.connect, []
+
+    def publishing_connect(path, *args, **kwargs):
+        connects.append(path)
+        if len(connects) > 1:
+            return real_connect(path, *args, **kwargs)
+        if connect_fails:
+            os.replace(newer, published)
+            raise duckdb.IOException("IO Error: No more data remaining in MetadataReader")
+        con = real_connect(path, *args, **kwargs)  # the old version ...
+        os.replace(newer, published)  # ... and then the path changed
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", publishing_connect)
+    with connect_published(published) as con:
+        assert con.execute("SELECT v FROM t").fetchall() == [(2,)]
+    assert connects == [str(published)] * 2
+
+
+def test_a_reader_gets_the_real_error_when_nothing_was_published(tmp_path):
+    with pytest.raises(duckdb.IOException, match="does not exist"):
+        connect_published(tmp_path / "never_published.duckdb")
+    (tmp_path / "not_a_warehouse.duckdb").write_text("call_id,started_at\n")
+    with pytest.raises(duckdb.IOException, match="not a valid DuckDB database file"):
+        connect_published(tmp_path / "not_a_warehouse.duckdb")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+import shlex
 import shutil
+import subprocess
+import sys
 from datetime import date
 
 import dagster as dg
@@ -13,7 +17,7 @@ from pipelines.definitions import defs
 from pipelines.run_events import failed_checks
 from pipelines.runner import built_nothing, run_refresh
 from pipelines.schedules import entity_asset_keys
-from pipelines.settings import Settings
+from pipelines.settings import REPO_ROOT, Settings
 from pipelines.transform.assets import UNBUILT_CHECKS_LOGGER
 from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
 
@@ -143,3 +147,14 @@ def test_a_new_entity_file_is_judged_by_an_entity_only_run(tmp_path):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("SELECT last_observed_at::date FROM marts.fct_entity_identifier_verdicts "
                            "WHERE client_id = 'C02'").fetchall() == [(date(2026, 5, 30),)]
+
+
+def test_the_readme_queries_run(worked_run, worked_settings):
+    """The README's query commands, as a shell hands them to Python, on the worked example's warehouse."""
+    commands = re.findall(r'^\.venv/bin/python -c ".*?"\)\)"$', (REPO_ROOT / "README.md").read_text(), re.M | re.S)
+    assert len(commands) == 2
+    for command in commands:
+        code = re.sub(r"'[^']*\.duckdb'", repr(str(worked_settings.warehouse)), shlex.split(command)[2])
+        shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.startswith("┌")  # DuckDB's table of the rows
