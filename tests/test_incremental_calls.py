@@ -17,7 +17,8 @@ CLIENT_COLUMNS = "client_id,name,client_type,region,industry,revenue_tier,create
 def test_new_versions_that_move_legs_and_change_phone_owners_equal_one_build(tmp_path, monkeypatch):
     """What an incremental run must merge again besides the new legs: a call that loses a leg to another
     (a newer version names another linked_id), a call left with no leg, and calls linked by phone whose
-    number gains an owner (unknown -> linked) or a second one (linked -> ambiguous)."""
+    number gains an owner (unknown -> linked), a second one (linked -> ambiguous) or loses its only one
+    (linked -> unknown: the client's newer version has another number)."""
     monkeypatch.setenv("SALESFUNNEL_PHONE_KEY", "incremental-equals-full")  # one key for both warehouses
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir(), second.mkdir()
@@ -27,12 +28,14 @@ def test_new_versions_that_move_legs_and_change_phone_owners_equal_one_build(tmp
         CALL_COLUMNS,
         "K900,2026-04-01T10:00:00+03:00,outbound,E1,,+74950000900,NO ANSWER,0,,",
         "K901,2026-04-01T11:00:00+03:00,outbound,E1,,+74950000901,ANSWERED,60,callback,",
+        "K902,2026-04-01T12:00:00+03:00,outbound,E1,,+74950000902,ANSWERED,45,callback,",
         "K910,2026-04-02T10:00:00+03:00,inbound,,C01,,NO ANSWER,0,,",
         "K910b,2026-04-02T10:00:05+03:00,inbound,E2,C01,,ANSWERED,90,,K910",
         "K920,2026-04-03T10:00:00+03:00,outbound,E1,C02,,ANSWERED,30,meeting_agreed,",
     ]) + "\n")
     (first / "clients__1b.csv").write_text("\n".join([
-        CLIENT_COLUMNS, "C901,OOO Tochka,legal_entity,Moscow,retail,B,2026-01-05,+74950000901"]) + "\n")
+        CLIENT_COLUMNS, "C901,OOO Tochka,legal_entity,Moscow,retail,B,2026-01-05,+74950000901",
+        "C903,OOO Staryi,legal_entity,Moscow,retail,B,2026-01-05,+74950000902"]) + "\n")
     (second / "calls__2.csv").write_text("\n".join([
         CALL_COLUMNS,
         # K910's answering leg joins the new call K930: K910 loses it
@@ -45,10 +48,12 @@ def test_new_versions_that_move_legs_and_change_phone_owners_equal_one_build(tmp
         CLIENT_COLUMNS,
         "C900,AO Novy,legal_entity,Moscow,retail,C,2026-01-06,+74950000900",     # K900: unknown -> phone
         "C902,OOO Dubl,legal_entity,Moscow,retail,C,2026-01-07,+7 495 000-09-01",  # K901: phone -> ambiguous
+        "C903,OOO Staryi,legal_entity,Moscow,retail,B,2026-01-05,+74950000999",    # K902: phone -> unknown
     ]) + "\n")
     incremental, full = build_nightly_and_at_once(first, second, tmp_path, WORKED_AS_OF)
     calls = full["intermediate.int_calls"].set_index("call_id")
     assert calls.loc["K900", "client_link"] == "phone" and calls.loc["K901", "client_link"] == "ambiguous_phone"
+    assert calls.loc["K902", "client_link"] == "unknown_phone"
     assert calls.loc["K910", "legs"] == 1 and "K920" not in calls.index and calls.loc["K930", "legs"] == 3
     assert_same_marts(incremental, full)
 

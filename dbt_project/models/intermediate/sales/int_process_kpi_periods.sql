@@ -123,6 +123,9 @@ periods_to_derive as (
     {%- endif %}
 {%- endset %}
 
+{#- The events of the periods to derive are picked before anything is joined to them (here and in
+    `conversions`): DuckDB does not push that filter below the joins, and joining all 15M events to the
+    clients first took 3.7 s of a new day's 5 s at SF10. #}
 events as (
     select
         process_events.process,
@@ -130,9 +133,17 @@ events as (
         process_events.employee_id,
         process_events.occurred_on,
         {{- slice_columns }}
-    from {{ ref('int_process_events') }} as process_events
+    from (
+        select
+            process_events.process,
+            process_events.event_role,
+            process_events.employee_id,
+            process_events.client_id,
+            process_events.occurred_on
+        from {{ ref('int_process_events') }} as process_events
+        where {{ in_periods_to_derive }}
+    ) as process_events
     {{- slice_joins }}
-    where {{ in_periods_to_derive }}
 ),
 
 {# The inputs that reached the result within the window, with the hours it took. -#}
@@ -145,12 +156,19 @@ conversions as (
         {{- slice_columns }},
         cohorts.hours_to_result
     from {{ ref('int_process_cohorts') }} as cohorts
-    inner join {{ ref('int_process_events') }} as process_events
-        on cohorts.process = process_events.process
-            and cohorts.event_id = process_events.event_id
-            and process_events.event_role = 'input'
+    inner join (
+        select
+            process_events.process,
+            process_events.event_id,
+            process_events.employee_id,
+            process_events.client_id,
+            process_events.occurred_on
+        from {{ ref('int_process_events') }} as process_events
+        where process_events.event_role = 'input' and {{ in_periods_to_derive }}
+    ) as process_events
+        on cohorts.process = process_events.process and cohorts.event_id = process_events.event_id
     {{- slice_joins }}
-    where cohorts.is_converted and {{ in_periods_to_derive }}
+    where cohorts.is_converted
 ),
 
 daily_counts as (
