@@ -123,19 +123,14 @@ periods_to_derive as (
     {%- endif %}
 {%- endset %}
 
-{#- The events of the periods to derive are picked before anything is joined to them (here and in
+{#- The events of the periods to derive, picked before anything is joined to them (in `events` and
     `conversions`): DuckDB does not push that filter below the joins, and joining all 15M events to the
     clients first took 3.7 s of a new day's 5 s at SF10. #}
-events as (
-    select
-        process_events.process,
-        process_events.event_role,
-        process_events.employee_id,
-        process_events.occurred_on,
-        {{- slice_columns }}
-    from (
+{%- set events_to_derive %}
+    (
         select
             process_events.process,
+            process_events.event_id,
             process_events.event_role,
             process_events.employee_id,
             process_events.client_id,
@@ -143,6 +138,16 @@ events as (
         from {{ ref('int_process_events') }} as process_events
         where {{ in_periods_to_derive }}
     ) as process_events
+{%- endset %}
+
+events as (
+    select
+        process_events.process,
+        process_events.event_role,
+        process_events.employee_id,
+        process_events.occurred_on,
+        {{- slice_columns }}
+    from {{ events_to_derive }}
     {{- slice_joins }}
 ),
 
@@ -156,19 +161,10 @@ conversions as (
         {{- slice_columns }},
         cohorts.hours_to_result
     from {{ ref('int_process_cohorts') }} as cohorts
-    inner join (
-        select
-            process_events.process,
-            process_events.event_id,
-            process_events.employee_id,
-            process_events.client_id,
-            process_events.occurred_on
-        from {{ ref('int_process_events') }} as process_events
-        where process_events.event_role = 'input' and {{ in_periods_to_derive }}
-    ) as process_events
+    inner join {{ events_to_derive }}
         on cohorts.process = process_events.process and cohorts.event_id = process_events.event_id
     {{- slice_joins }}
-    where cohorts.is_converted
+    where cohorts.is_converted and process_events.event_role = 'input'
 ),
 
 daily_counts as (
