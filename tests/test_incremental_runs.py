@@ -268,5 +268,5 @@ def test_an_incremental_build_checks_the_keys_of_the_rows_it_wrote(tmp_path):
                     [first_load])
     failed = dbt_test()
     assert failed.returncode == 1
-    assert "FAIL 1 unique_combination_int_funnel_events_event_id" in failed.stdout
+    assert "FAIL 1 unique_combination_int_funnel_events_subject_type__subject_id" in failed.stdout
     assert "FAIL 1 unique_combination_stg_calls_call_id" in failed.stdout

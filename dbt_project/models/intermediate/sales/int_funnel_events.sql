@@ -4,6 +4,10 @@
     a date give one event named after the stage (an undated passage counts in stage reach and win rate,
     never in a period KPI). Inbound calls are not active search.
 
+    An event is its subject, type and time (the key the tests check). No key column of one string is
+    stored: at 10M calls writing a concatenated key for 15M events (and again in int_process_events and
+    int_process_cohorts) cost 2-3 s a table, most of the models' write time (docs/performance.md).
+
     Incremental: a run that takes in only new loads replaces the events of the subjects
     int_changed_subjects lists (unique key: the subject). A subject left with no event comes out as one
     row with no event type, which deletes the events held and is then deleted. -#}
@@ -116,8 +120,6 @@ events as (
 )
 
 select
-    {{ dbt.concat(['subject_type', "':'", 'subject_id', "':'", 'event_type', "':'",
-                   'cast(occurred_at as ' ~ dbt.type_string() ~ ')']) }} as event_id,
     events.event_type,
     events.subject_type,
     events.subject_id,
@@ -133,7 +135,6 @@ where events.occurred_on <= as_of.as_of_date
 {#- The changed subjects left with no event. #}
 union all
 select
-    null,
     null,
     changed.subject_type,
     changed.subject_id,

@@ -3,10 +3,11 @@
 
     Incremental as int_funnel_events: an input's cohort depends on its subject's events only, so the
     rows of the subjects int_changed_subjects lists are replaced (unique key: process and subject); a
-    subject left with no input in a process comes out as one row with no event, deleted after. -#}
+    subject left with no input in a process comes out as one row with no input time, deleted after.
+    An input is its process, subject and time (a process's input is one event type). -#}
 {{ config(materialized='incremental', unique_key=['process', 'subject_id'],
           incremental_strategy=incremental_strategy(), on_schema_change='fail',
-          post_hook="{% if loads_incrementally() %}delete from {{ this }} where event_id is null{% endif %}") }}
+          post_hook="{% if loads_incrementally() %}delete from {{ this }} where input_at is null{% endif %}") }}
 
 -- depends_on: {{ ref('int_changed_subjects') }}
 
@@ -32,7 +33,8 @@ results as (
 first_results as (
     select
         inputs.process,
-        inputs.event_id,
+        inputs.subject_id,
+        inputs.occurred_at,
         min(results.occurred_at) as result_at
     from inputs
     inner join processes on inputs.process = processes.process
@@ -41,12 +43,11 @@ first_results as (
             and inputs.subject_id = results.subject_id
             and inputs.occurred_at <= results.occurred_at
             and {{ hours_between('inputs.occurred_at', 'results.occurred_at') }} <= processes.window_days * 24
-    group by inputs.process, inputs.event_id
+    group by inputs.process, inputs.subject_id, inputs.occurred_at
 )
 
 select
     inputs.process,
-    inputs.event_id,
     inputs.subject_id,
     inputs.client_id,
     inputs.employee_id,
@@ -57,13 +58,13 @@ select
 from inputs
 left join first_results
     on inputs.process = first_results.process
-        and inputs.event_id = first_results.event_id
+        and inputs.subject_id = first_results.subject_id
+        and inputs.occurred_at = first_results.occurred_at
 {%- if loads_incrementally() %}
 {#- The changed subjects left with no input in a process of their kind. #}
 union all
 select
     processes.process,
-    null,
     changed.subject_id,
     {% for _ in range(6) %}null{{ ',' if not loop.last }}{% endfor %}  -- the 6 other columns
 from {{ ref('int_changed_subjects') }} as changed

@@ -48,7 +48,6 @@ roles as (
 select
     roles.process,
     roles.event_role,
-    events.event_id,
     events.subject_type,
     events.subject_id,
     events.client_id,
@@ -63,7 +62,6 @@ inner join events
 {#- The changed subjects left with no process event. #}
 union all
 select
-    null,
     null,
     null,
     changed.subject_type,

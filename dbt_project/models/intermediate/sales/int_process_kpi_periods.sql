@@ -92,12 +92,12 @@ periods_to_derive as (
 ),
 {%- endif %}
 
-{#- The slices of an event (of `process_events`), and the joins they need: for the events and, apart, for
-    the conversions. The events carry no event id nor week and month: at 10M calls the narrower events
-    fit the 3 GB cap, where the wide ones spilled to disk (51 s -> 33 s for the model; docs/performance.md). #}
+{#- The slices of an event (of `picked`), and the joins they need: for the events and, apart, for the
+    conversions. The events carry no week and month: at 10M calls the narrower events fit
+    the 3 GB cap, where the wide ones spilled to disk (51 s -> 33 s for the model; docs/performance.md). #}
 {%- set slice_columns %}
         coalesce(employees.team, 'unknown') as team,
-        coalesce(process_events.employee_id, 'unknown') as employee,
+        coalesce(picked.employee_id, 'unknown') as employee,
         coalesce(clients.client_type, 'unknown') as client_type,
         coalesce(clients.region, 'unknown') as region,
         coalesce(clients.industry, 'unknown') as industry,
@@ -106,16 +106,16 @@ periods_to_derive as (
             as region_tier
 {%- endset %}
 {%- set slice_joins %}
-    left join {{ ref('stg_employees') }} as employees on process_events.employee_id = employees.employee_id
-    left join {{ ref('stg_clients') }} as clients on process_events.client_id = clients.client_id
+    left join {{ ref('stg_employees') }} as employees on picked.employee_id = employees.employee_id
+    left join {{ ref('stg_clients') }} as clients on picked.client_id = clients.client_id
 {%- endset %}
-{#- Every event of the weeks and months to derive again (a day's are among them). #}
+{#- The rows of `picked` in the weeks and months to derive again (a day's are among them). #}
 {%- set in_periods_to_derive %}
     {%- if loads_incrementally() %}
-    ((process_events.process, {{ periods['week_start'] }}) in (
+    ((picked.process, {{ periods['week_start'] }}) in (
         select process, period_start from periods_to_derive where period_grain = 'week'
     )
-    or (process_events.process, {{ periods['month_start'] }}) in (
+    or (picked.process, {{ periods['month_start'] }}) in (
         select process, period_start from periods_to_derive where period_grain = 'month'
     ))
     {%- else %}
@@ -128,43 +128,51 @@ periods_to_derive as (
     clients first took 3.7 s of a new day's 5 s at SF10. #}
 {%- set events_to_derive %}
     (
-        select
-            process_events.process,
-            process_events.event_id,
-            process_events.event_role,
-            process_events.employee_id,
-            process_events.client_id,
-            process_events.occurred_on
-        from {{ ref('int_process_events') }} as process_events
+        select picked.*
+        from (
+            select
+                process,
+                event_role,
+                subject_id,
+                occurred_at,
+                employee_id,
+                client_id,
+                occurred_on
+            from {{ ref('int_process_events') }}
+        ) as picked
         where {{ in_periods_to_derive }}
-    ) as process_events
+    ) as picked
 {%- endset %}
 
 events as (
     select
-        process_events.process,
-        process_events.event_role,
-        process_events.employee_id,
-        process_events.occurred_on,
+        picked.process,
+        picked.event_role,
+        picked.employee_id,
+        picked.occurred_on,
         {{- slice_columns }}
     from {{ events_to_derive }}
     {{- slice_joins }}
 ),
 
-{# The inputs that reached the result within the window, with the hours it took. -#}
+{# The inputs that reached the result within the window, with the hours it took. The cohorts carry
+   their input's employee, client and time, but reading the slices from the input event is what keeps
+   the model under the 3 GB cap at 10M calls: without this join it spilled to disk, 12.8-13.6 s -> 14.1-14.8 s
+   alone (docs/performance.md). -#}
 conversions as (
     select
-        process_events.process,
-        process_events.occurred_on,
+        picked.process,
+        picked.occurred_on,
         {{ periods['week_start'] }} as week_start,
         {{ periods['month_start'] }} as month_start,
         {{- slice_columns }},
         cohorts.hours_to_result
     from {{ ref('int_process_cohorts') }} as cohorts
     inner join {{ events_to_derive }}
-        on cohorts.process = process_events.process and cohorts.event_id = process_events.event_id
+        on cohorts.process = picked.process and cohorts.subject_id = picked.subject_id
+            and cohorts.input_at = picked.occurred_at
     {{- slice_joins }}
-    where cohorts.is_converted and process_events.event_role = 'input'
+    where cohorts.is_converted and picked.event_role = 'input'
 ),
 
 daily_counts as (
