@@ -100,6 +100,41 @@ def test_same_rows_in_another_file_are_duplicates(con, tmp_path):
     assert query(con, "SELECT count(*) FROM raw.calls") == [(25,)]
 
 
+def test_repeated_lines_of_a_file_load_once_and_a_conflicting_key_is_quarantined(con, tmp_path):
+    """Rows are compared column by column, empty columns included: a repeated line is a duplicate, two
+    different rows for one key are both quarantined, and a row repeated but for one empty column is a
+    conflict too."""
+    same = "K1,2026-03-02T10:00:00+03:00,outbound,E1,,,NO ANSWER,0,"
+    path = write(tmp_path, "calls.csv", CALLS_HEADER + "\n".join([
+        same, same, same,                                                  # lines 2-4: one row, twice repeated
+        "K2,2026-03-02T11:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,",      # 5 and 6: K2 twice, one without
+        "K2,2026-03-02T11:00:00+03:00,outbound,E1,,+7,ANSWERED,10,",        #   its client: a conflict
+        "K3,2026-03-02T12:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,",      # 7: alone
+    ]) + "\n")
+    [load] = load_files(con, "calls", [path])
+    assert (load.rows_in, load.rows_loaded, load.rows_duplicate, load.rows_quarantined) == (6, 2, 2, 2)
+    assert query(con, "SELECT call_id, _line FROM raw.calls ORDER BY call_id") == [("K1", 2), ("K3", 7)]
+    assert query(con, "SELECT line, reason FROM raw._quarantine ORDER BY line") == [
+        (5, "conflicting rows for the same key in this file (lines 5, 6)"),
+        (6, "conflicting rows for the same key in this file (lines 5, 6)")]
+
+
+def test_a_warehouse_whose_raw_rows_carry_a_content_hash_loads_on(tmp_path):
+    """Raw rows carried the MD5 of their content until 2026-12: connecting drops the column, and rows
+    loaded before still make a file sent again a duplicate."""
+    original = Path(shutil.copy(WORKED_EXAMPLE / "calls.csv", tmp_path / "calls.csv"))
+    with connect(tmp_path / "w.duckdb", "Europe/Moscow") as con:
+        load_files(con, "calls", [original])
+        con.execute("ALTER TABLE raw.calls ADD COLUMN _row_hash VARCHAR")
+        con.execute("UPDATE raw.calls SET _row_hash = md5(call_id)")
+    with connect(tmp_path / "w.duckdb", "Europe/Moscow") as con:
+        columns = {name for (name,) in query(con, "SELECT column_name FROM information_schema.columns "
+                                                  "WHERE table_schema = 'raw' AND table_name = 'calls'")}
+        assert "_row_hash" not in columns
+        [again] = load_files(con, "calls", [write(tmp_path, "calls__resent.csv", original.read_text() + "\n")])
+        assert (again.rows_loaded, again.rows_duplicate) == (0, 26)
+
+
 def test_changed_row_is_stored_as_a_new_version(con, tmp_path):
     row = "K1,2026-03-02T10:00:00+03:00,outbound,E1,C1,+7,ANSWERED,10,"
     v1 = write(tmp_path, "calls.csv", CALLS_HEADER + row + "callback\n")

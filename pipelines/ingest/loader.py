@@ -128,7 +128,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             record VARCHAR)""")
     for table in TABLES.values():
         con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table.name} (_load_id BIGINT, _file VARCHAR, "
-                    "_line BIGINT, _row_hash VARCHAR)")
+                    "_line BIGINT)")
+        # Before 2026-12 each row carried the MD5 of its content; rows are now compared column by column.
+        con.execute(f"ALTER TABLE {RAW_SCHEMA}.{table.name} DROP COLUMN IF EXISTS _row_hash")
         for col in table.columns:
             con.execute(f"ALTER TABLE {RAW_SCHEMA}.{table.name} ADD COLUMN IF NOT EXISTS {col.name} "
                         f"{SQL_TYPES[col.kind]}")
@@ -376,24 +378,23 @@ def _apply_table_rules(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Rules over several rows: two different rows for one key in the same file contradict each other
     (both are quarantined: which one is right is for the source to say); and a deal's stage history
     must follow the chain (a stage first entered before an earlier stage's first entry, by more than
-    STAGE_ORDER_TOLERANCE)."""
+    STAGE_ORDER_TOLERANCE). Leaves `_repeated`, the keys on more than one usable row, for `_store`."""
     key = ", ".join(table.key)
-    # Narrowed in steps, each cheaper than a string_agg per key over every row (13 s for 10M calls):
-    # keys on more than one row (a count), then those whose rows differ; a file rarely has any.
+    # A row's key is part of its content, so only the rows of a key on more than one row can conflict
+    # with or repeat one another: one grouping of the keys finds them (a file rarely has any), and the
+    # rows themselves are compared for those keys only.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _conflicts AS
-        SELECT {key} FROM _checked AS r
-        SEMI JOIN (SELECT {key} FROM _checked WHERE {_USABLE} GROUP BY {key} HAVING count(*) > 1) AS k
-            ON {_key_match(table, 'r', 'k')}
-        WHERE {_USABLE} GROUP BY {key} HAVING min(_row_hash) <> max(_row_hash)""")
-    if scalar(con, "SELECT count(*) FROM _conflicts"):
+        CREATE OR REPLACE TEMP TABLE _repeated AS
+        SELECT {key} FROM _checked WHERE {_USABLE} GROUP BY {key} HAVING count(*) > 1""")
+    if scalar(con, "SELECT count(*) FROM _repeated"):
         con.execute(f"""
             UPDATE _checked SET _reason = 'conflicting rows for the same key in this file (lines ' || c.lines || ')'
             FROM (
                 SELECT {key}, string_agg(DISTINCT CAST(_line AS VARCHAR), ', ') AS lines
-                FROM _checked AS r SEMI JOIN _conflicts AS k ON {_key_match(table, 'r', 'k')}
+                FROM _checked AS r SEMI JOIN _repeated AS k ON {_key_match(table, 'r', 'k')}
                 WHERE {_USABLE}
                 GROUP BY {key}
+                HAVING count(DISTINCT ({", ".join(table.column_names)})) > 1
             ) AS c
             WHERE {_key_match(table, '_checked', 'c')} AND _checked._reason IS NULL AND _checked._filter IS NULL""")
     if table.name == "deal_stages":
@@ -432,18 +433,28 @@ def _store(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sha: str, f
     load_id = scalar(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}._load_ledger")
     # Each row's fate: filtered (_filter), quarantined (_reason), a duplicate (of an earlier line of the
     # file or of a row already in raw), else loaded. Only the duplicates are listed: a table of every
-    # row and its fate was a third copy of the file (13 s for 10M calls).
+    # row and its fate was a third copy of the file (13 s for 10M calls). Rows are compared column by
+    # column, not by a hash of their text: an MD5 of every row, stored beside it, was 5 of the 32 s
+    # that loading 10M calls took (docs/performance.md). After the conflict rule the usable rows of a
+    # repeated key are copies of one row: all but the first line are duplicates.
+    cols = ", ".join(table.column_names)
+    same_row = " AND ".join(f"c.{col} IS NOT DISTINCT FROM stored.{col}" for col in table.column_names)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _duplicates AS
         SELECT _line, _template FROM (
-            SELECT _line, _template, _row_hash,
-                   row_number() OVER (PARTITION BY _row_hash ORDER BY _line, _template) AS copy_number
-            FROM _checked WHERE {_USABLE})
-        WHERE copy_number > 1 OR _row_hash IN (SELECT _row_hash FROM {RAW_SCHEMA}.{table.name})""")
-    cols = ", ".join(table.column_names)
+            SELECT r._line, r._template,
+                   row_number() OVER (PARTITION BY {", ".join(f"r.{k}" for k in table.key)}
+                                      ORDER BY r._line, r._template) AS copy_number
+            FROM _checked AS r SEMI JOIN _repeated AS k ON {_key_match(table, 'r', 'k')}
+            WHERE {_USABLE})
+        WHERE copy_number > 1
+        UNION
+        SELECT c._line, c._template
+        FROM _checked AS c SEMI JOIN {RAW_SCHEMA}.{table.name} AS stored ON {same_row}
+        WHERE {_USABLE}""")
     con.execute(f"""
-        INSERT INTO {RAW_SCHEMA}.{table.name} ({cols}, _load_id, _file, _line, _row_hash)
-        SELECT {cols}, ?, ?, _line, _row_hash
+        INSERT INTO {RAW_SCHEMA}.{table.name} ({cols}, _load_id, _file, _line)
+        SELECT {cols}, ?, ?, _line
         FROM _checked AS c ANTI JOIN _duplicates AS d ON d._line = c._line AND d._template = c._template
         WHERE {_USABLE}""", [load_id, path.name])
     record = "{" + ", ".join(f"{sql_text(c)}: src.{sql_ident(c)}" for c in read.columns) + "}"

@@ -2,8 +2,8 @@
 
 `checked_rows_sql` builds one SELECT per row template of the mapping (a snapshot export gives several
 canonical rows per record) and unions them. Each row carries `_line` (the record's line in the file),
-`_template`, `_filter` (why a row filter dropped it, else NULL), the typed canonical columns, `_reason`
-(every rule it breaks, `; `-joined, else NULL) and `_row_hash` (its content, for deduplication).
+`_template`, `_filter` (why a row filter dropped it, else NULL), the typed canonical columns and `_reason`
+(every rule it breaks, `; `-joined, else NULL).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pipelines.canonical import EARLIEST_EVENT, FUTURE_TOLERANCE, MAX_TEXT_LENGT
 from pipelines.ingest.mappings import ColumnSpec, Condition, SourceMapping, TableMapping
 from pipelines.ingest.reading import pattern_group, source_column, sql_ident, sql_text
 
-_SEP = "chr(31)"  # unit separator: cannot occur in a trimmed CSV field by accident
 SQL_TYPES = {"text": "VARCHAR", "timestamp": "TIMESTAMP", "date": "DATE", "integer": "BIGINT", "number": "DOUBLE"}
 
 
@@ -187,8 +186,6 @@ def checked_rows_sql(table: Table, mapping: SourceMapping, table_mapping: TableM
     filter_expr = _filter_sql(table_mapping, scope)
     templates = [_template_sql(table, specs, i, scope, source, filter_expr)
                  for i, specs in enumerate(table_mapping.templates(), 1)]
-    row_hash = f" || {_SEP} || ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in table.column_names)
     return f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH rows AS ({" UNION ALL ".join(templates)})
-        SELECT *, md5({row_hash}) AS _row_hash FROM rows"""
+        {" UNION ALL ".join(templates)}"""
