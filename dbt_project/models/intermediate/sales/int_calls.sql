@@ -142,11 +142,10 @@ calls as (
         stg_calls.outcome,
         stg_calls.load_id
     from {{ ref('stg_calls') }} as stg_calls
-    where
-        stg_calls.linked_id not in (select multi_leg_calls.linked_id from multi_leg_calls)
-        {%- if loads_incrementally() %}
+    where stg_calls.linked_id not in (select multi_leg_calls.linked_id from multi_leg_calls)
+    {%- if loads_incrementally() %}
         and stg_calls.linked_id in (select changed_calls.call_id from changed_calls)
-        {%- endif %}
+    {%- endif %}
 ),
 
 merged as (
