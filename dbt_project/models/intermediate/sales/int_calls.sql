@@ -82,14 +82,30 @@ changed_calls as (
 {# A call has more than one leg exactly when a leg names another call than its own (a linked_id that is not
     its call_id: call ids are unique). Those calls are few, and only their legs are ordered and grouped
     (ordering every leg twice and grouping them took 22 s of the model's 24 at 10M calls); every other leg
-    is a call by itself, with the business-local time stg_calls gave it. Counting the legs of every call
-    and joining the counts back to the legs instead cost 3.5 s of work at 10M calls. #}
-multi_leg_calls as (
-    select distinct linked_id
+    is a call by itself, with the business-local time stg_calls gave it. A full build finds them by that
+    filter: counting the legs of all 10M calls and joining the counts back cost 3.5 s of work. An
+    incremental build counts the legs of the changed calls: from so few keys DuckDB reads only the legs
+    it needs (the filter read all 10M legs: 1.0 -> 2.1 s at SF10 for a new day). #}
+{% if loads_incrementally() %}
+leg_counts as (
+    select
+        linked_id,
+        count(*) as legs
     from {{ ref('stg_calls') }}
-    where linked_id <> call_id
+    where linked_id in (select changed_calls.call_id from changed_calls)
+    group by linked_id
+),
+{% endif %}
+
+multi_leg_calls as (
     {%- if loads_incrementally() %}
-        and linked_id in (select call_id from changed_calls)
+        select linked_id
+        from leg_counts
+        where legs > 1
+    {%- else %}
+        select distinct linked_id
+        from {{ ref('stg_calls') }}
+        where linked_id <> call_id
     {%- endif %}
 ),
 
@@ -142,10 +158,12 @@ calls as (
         stg_calls.outcome,
         stg_calls.load_id
     from {{ ref('stg_calls') }} as stg_calls
-    where stg_calls.linked_id not in (select multi_leg_calls.linked_id from multi_leg_calls)
-    {%- if loads_incrementally() %}
-        and stg_calls.linked_id in (select changed_calls.call_id from changed_calls)
-    {%- endif %}
+    where
+        {%- if loads_incrementally() %}
+            stg_calls.linked_id in (select leg_counts.linked_id from leg_counts where leg_counts.legs = 1)
+        {%- else %}
+            stg_calls.linked_id not in (select multi_leg_calls.linked_id from multi_leg_calls)
+        {%- endif %}
 ),
 
 merged as (
