@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import pyarrow as pa
 from expectations.suites import ROW_ID_COLUMNS, Rule
 
 SAMPLE = 10
+# With the Spark engine installed (`make spark`), GX imports pyspark on its own import, and pyspark warns
+# about pandas 3 on every run's output, though GX never uses it here (the frames are pandas).
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 
 @dataclass
