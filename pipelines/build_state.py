@@ -17,6 +17,10 @@ in and its as-of date: the event models rebuild the subjects changed since (int_
 KPI periods the days they touch (int_changed_event_days). Those lists hold for every incremental model
 only when they were all built together: otherwise (built apart, or a selection without the lists) the
 dbt step rebuilds them in full.
+
+A staging table (pipelines/transform/unchanged.py) is a function of its raw tables and the same basis:
+beside its basis, the state of the raw tables it read is recorded, and a run whose raw tables and basis
+are as recorded leaves it as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ from pipelines.settings import REPO_ROOT
 
 STATE_TABLE = "raw._build_state"
 BASIS_TABLE = "raw._incremental_basis"
+INPUTS_TABLE = "raw._table_inputs"
+# raw.phone_numbers is not loaded: a value's row is added when a load of calls or clients first brings it
+# (pipelines/ingest/phones.py) and all of them are made again when the phone settings change, which are
+# part of the basis. What a table reads of it changes with those loads and the basis only.
+DERIVED_SOURCES = frozenset({"raw.phone_numbers"})
 # The code and configuration the marts depend on (dbt's target/ and logs/ are outputs, not inputs).
 CODE_FOLDERS = ("pipelines", "expectations", "dashboards", "sources", "dbt_project/models",
                 "dbt_project/macros", "dbt_project/seeds", "dbt_project/tests")
@@ -146,3 +155,39 @@ def record_build(con: duckdb.DuckDBPyConnection, value: str, run_id: str) -> Non
     con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} "
                 "(fingerprint VARCHAR, run_id VARCHAR, built_at TIMESTAMPTZ)")
     con.execute(f"INSERT INTO {STATE_TABLE} VALUES (?, ?, now())", [value, run_id])
+
+
+def loaded_tables_state(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str | None:
+    """The state of the loaded raw tables `tables` (schema.table): the rows and the last load of each.
+    Raw rows are never deleted and load ids only grow, so any load into one of them changes it. None when
+    one is neither loaded (a `_load_id` column) nor derived from loads: what reads it is always rebuilt."""
+    state = {}
+    for table in sorted(set(tables) - DERIVED_SOURCES):
+        schema, name = table.split(".")
+        loaded = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+                             "AND table_name = ? AND column_name = '_load_id'", [schema, name]).fetchone()[0]
+        if not loaded:
+            return None
+        state[table] = con.execute(f"SELECT count(*), coalesce(max(_load_id), 0) FROM {table}").fetchone()
+    return _digest(state)
+
+
+def unchanged_since(con: duckdb.DuckDBPyConnection, states: dict[str, tuple[str, str]], basis: str) -> dict:
+    """Of the models (dbt unique id -> (state of their raw tables, their table as schema.table)), those
+    last built from the same raw tables on the same basis whose table is there, with when that was."""
+    if not _table_exists(con, INPUTS_TABLE):
+        return {}
+    held = {model: (inputs, held_basis, built_at) for model, inputs, held_basis, built_at
+            in con.execute(f"SELECT model, inputs, basis, built_at FROM {INPUTS_TABLE}").fetchall()}
+    return {model: held[model][2] for model, (inputs, table) in states.items()
+            if model in held and held[model][:2] == (inputs, basis) and _table_exists(con, table)}
+
+
+def record_inputs(con: duckdb.DuckDBPyConnection, states: dict[str, str], basis: str) -> None:
+    """After a successful build of the models (dbt unique id -> state of their raw tables before it)."""
+    if not states:
+        return
+    con.execute(f"CREATE TABLE IF NOT EXISTS {INPUTS_TABLE} (model VARCHAR PRIMARY KEY, inputs VARCHAR, "
+                "basis VARCHAR, built_at TIMESTAMPTZ)")
+    for model, inputs in states.items():
+        con.execute(f"INSERT OR REPLACE INTO {INPUTS_TABLE} VALUES (?, ?, ?, now())", [model, inputs, basis])

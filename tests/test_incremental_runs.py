@@ -80,6 +80,17 @@ def full_refreshes(instance: dg.DagsterInstance, run_id: str) -> list[str]:
             if entry.user_message.startswith("full refresh:")]
 
 
+STAGING_OF = {"clients": ("stg_clients", "stg_client_phones", "personal_client_names"),
+              "employees": ("stg_employees", "personal_employee_names")}
+
+
+def left_as_built(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """The staging tables and seeds a run did not rebuild, their inputs unchanged (transform/unchanged.py)."""
+    notes = [entry.user_message for entry in instance.all_logs(run_id)
+             if entry.user_message.startswith("not rebuilt, no load")]
+    return {name for note in notes for name in note.split(": ", 1)[1].split(", ")}
+
+
 def assert_same_marts(incremental: dict[str, pd.DataFrame], full: dict[str, pd.DataFrame]) -> None:
     assert sorted(incremental) == sorted(full)
     for name in full:
@@ -118,6 +129,11 @@ def build_nightly_and_at_once(first: Path, second: Path, tmp_path: Path, as_of=N
             result = run_refresh(settings, instance=instance, log_level="ERROR")
             assert result.success
         assert not full_refreshes(instance, result.run_id)  # the second delivery went in incrementally
+        # The staging tables of what the second delivery did not bring stay as built, the others are built.
+        delivered = {path.name.split("__")[0] for path in second.iterdir()}
+        left = left_as_built(instance, result.run_id)
+        for table, names in STAGING_OF.items():
+            assert set(names).isdisjoint(left) if table in delivered else set(names) <= left
         with duckdb.connect(str(tmp_path / "nightly.duckdb"), read_only=True) as con:
             rebuilt, subjects = con.execute(
                 "SELECT (SELECT count(*) FROM intermediate.int_changed_subjects), "
@@ -185,6 +201,8 @@ def test_rebuilding_a_range_of_days_derives_their_events_again_and_changes_nothi
         before = marts(settings.warehouse)
         result = run_refresh(settings, instance=instance, log_level="ERROR", rebuild=True, rebuild_days=(first, last))
         assert result.success and not full_refreshes(instance, result.run_id)
+        left = left_as_built(instance, result.run_id)  # nothing landed: the staging tables stay as built
+        assert {"stg_deal_stages", "stg_leads", "stg_clients", "stage_catalog"} <= left
         notes = [entry.user_message for entry in instance.all_logs(result.run_id)
                  if entry.user_message.startswith("incremental: the events of")]
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
@@ -199,6 +217,9 @@ def test_rebuilding_a_range_of_days_derives_their_events_again_and_changes_nothi
     assert notes == [f"incremental: the events of {kinds.count('call')} calls, {kinds.count('deal')} deals, "
                      f"{kinds.count('lead')} leads derived again (int_changed_subjects)"]
     assert_same_marts(marts(settings.warehouse), before)
+    with dg.DagsterInstance.ephemeral() as instance:  # a full refresh builds every table
+        refreshed = run_refresh(settings, instance=instance, log_level="ERROR", rebuild=True, full_refresh=True)
+        assert refreshed.success and not left_as_built(instance, refreshed.run_id)
 
 
 def test_a_run_that_selects_some_incremental_models_builds_them_whole_and_so_does_the_next(tmp_path):

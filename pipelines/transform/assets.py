@@ -34,10 +34,11 @@ from pipelines.build_state import (
     last_load,
     models_on_another_basis,
     record_basis,
+    record_inputs,
 )
 from pipelines.quality.expectation_checks import EXPECTATION_RESULTS_KEY
 from pipelines.resources import WarehouseResource
-from pipelines.transform import in_process
+from pipelines.transform import in_process, unchanged
 from pipelines.transform.project import DBT_CHILD, DBT_EXECUTABLE, KEPT_PARSE, dbt_project, ensure_manifest
 from pipelines.transform.spark_exchange import built_tables, exchange_dir, export_tables, import_tables, source_tables
 
@@ -152,6 +153,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     """`dbt build` of the selected models, seeds and tests, with the run's warehouse, time zone and as-of
     date in the environment; with --full-refresh when asked, on Spark (which overwrites its tables
     anyway), or when the basis of an incremental model it builds changed (pipelines/build_state.py).
+    Staging tables whose raw tables and basis are as at their last build are left out (unchanged.py).
     On Spark the sources go out to it first and what it built comes back. The warehouse is opened
     around dbt only for those two (a step with neither, like the entity marts, does not wait for it)."""
     spark = warehouse.engine == "spark"
@@ -159,24 +161,34 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     manifest = json.loads(ensure_manifest(dbt_project).read_text())
     selected = selected_nodes(context.selected_asset_keys, manifest)
     incremental = _incremental(manifest, selected)
+    staging = {} if spark else unchanged.candidates(manifest, selected)
     why_whole: str | None = None
-    if incremental or spark:
+    states, left = {}, {}
+    if incremental or spark or staging:
         with warehouse.connect() as con:
             ensure_basis_table(con)
+            basis = incremental_basis(con, warehouse.build_settings())
             if incremental:
-                basis = incremental_basis(con, warehouse.build_settings())
                 through_load = last_load(con)
                 why_whole = _why_built_whole(con, manifest, selected, incremental, basis)
             if spark:
                 exchange = exchange_dir(Path(warehouse.path))
                 export_tables(con, exchange, source_tables(manifest))
+            states = unchanged.input_states(con, manifest, staging)
+            if not config.full_refresh:
+                left = unchanged.since_last_build(con, manifest, states, basis)
     full_refresh = config.full_refresh or spark or bool(why_whole)
     if why_whole and not (config.full_refresh or spark):
         context.log.info(f"full refresh: {why_whole}")
-    reported = set()
+    if left:
+        context.log.info("not rebuilt, no load into their raw tables since their last build and the same code "
+                         f"and settings: {', '.join(uid.split('.')[-1] for uid in sorted(left))}")
+        yield from unchanged.outputs(context, manifest, dbt_project, FolderGroupTranslator(), left)
+    reported = set(left)
     # --no-write-json: dbt writes no manifest.json (twice) nor run_results.json, about 1.5 s a step; what
     # was built is known from dbt's events, checked against the selection below.
-    args = ["build", "--no-write-json", *(["--full-refresh"] if full_refresh else [])]
+    args = ["build", "--no-write-json", *(["--full-refresh"] if full_refresh else []),
+            *unchanged.exclude_args(manifest, left)]
     with _environ({**env, **({"SALESFUNNEL_DBT": DBT_EXECUTABLE} if spark else {})}):
         if spark:
             invocation = dbt.cli(args, context=context)
@@ -189,8 +201,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 reported.add(getattr(event.metadata.get("unique_id"), "value", None))
             yield event
     _assert_every_build_reported(selected, reported)
-    if incremental or spark:
+    rebuilt = {uid: state for uid, state in states.items() if uid not in left}
+    if incremental or spark or rebuilt:
         with warehouse.connect() as con:
+            record_inputs(con, rebuilt, basis)
             if spark:
                 built = built_tables(manifest, selected)
                 import_tables(con, exchange, built)
