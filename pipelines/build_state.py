@@ -157,19 +157,27 @@ def record_build(con: duckdb.DuckDBPyConnection, value: str, run_id: str) -> Non
     con.execute(f"INSERT INTO {STATE_TABLE} VALUES (?, ?, now())", [value, run_id])
 
 
-def loaded_tables_state(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str | None:
-    """The state of the loaded raw tables `tables` (schema.table): the rows and the last load of each.
-    Raw rows are never deleted and load ids only grow, so any load into one of them changes it. None when
-    one is neither loaded (a `_load_id` column) nor derived from loads: what reads it is always rebuilt."""
-    state = {}
-    for table in sorted(set(tables) - DERIVED_SOURCES):
-        schema, name = table.split(".")
-        loaded = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
-                             "AND table_name = ? AND column_name = '_load_id'", [schema, name]).fetchone()[0]
-        if not loaded:
-            return None
-        state[table] = con.execute(f"SELECT count(*), coalesce(max(_load_id), 0) FROM {table}").fetchone()
-    return _digest(state)
+def loaded_tables_states(con: duckdb.DuckDBPyConnection, reads: dict[str, list[str]]) -> dict[str, str]:
+    """For each model (dbt unique id -> the raw tables it reads, as schema.table), the state of those
+    tables: the rows and the last load of each, read once per table. Raw rows are never deleted and load
+    ids only grow, so any load into one of them changes it. A model reading a table that is neither
+    loaded (a `_load_id` column) nor derived from loads is left out: it is always rebuilt."""
+    marks = {table: _load_mark(con, table)
+             for table in sorted({t for tables in reads.values() for t in tables} - DERIVED_SOURCES)}
+    states = {}
+    for model, tables in reads.items():
+        own = {table: marks[table] for table in tables if table not in DERIVED_SOURCES}
+        if None not in own.values():
+            states[model] = _digest(own)
+    return states
+
+
+def _load_mark(con: duckdb.DuckDBPyConnection, table: str) -> tuple | None:
+    """(rows, last load) of a loaded raw table; None when it has no `_load_id` column."""
+    schema, name = table.split(".")
+    loaded = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+                         "AND table_name = ? AND column_name = '_load_id'", [schema, name]).fetchone()[0]
+    return con.execute(f"SELECT count(*), coalesce(max(_load_id), 0) FROM {table}").fetchone() if loaded else None
 
 
 def unchanged_since(con: duckdb.DuckDBPyConnection, states: dict[str, tuple[str, str]], basis: str) -> dict:

@@ -15,7 +15,7 @@ from pipelines.build_state import (
     incremental_basis,
     last_build,
     last_load,
-    loaded_tables_state,
+    loaded_tables_states,
     models_on_another_basis,
     record_basis,
     record_build,
@@ -138,21 +138,21 @@ def test_a_staging_table_is_unchanged_until_a_load_into_its_raw_tables_or_anothe
     con.execute("CREATE TABLE raw.phone_numbers (raw_value VARCHAR, phone_key VARCHAR)")
     con.execute("CREATE SCHEMA staging")
     con.execute("CREATE TABLE staging.stg_clients AS SELECT client_id FROM raw.clients")
-    reads = ["raw.clients", "raw.phone_numbers"]
-    state = loaded_tables_state(con, reads)
+    reads = {"model.stg_clients": ["raw.clients", "raw.phone_numbers"]}
+    state = loaded_tables_states(con, reads)["model.stg_clients"]
     tables = {"model.stg_clients": (state, "staging.stg_clients")}
     assert unchanged_since(con, tables, "b1") == {}  # never recorded
     record_inputs(con, {"model.stg_clients": state}, "b1")
     assert set(unchanged_since(con, tables, "b1")) == {"model.stg_clients"}
     assert unchanged_since(con, tables, "b2") == {}  # other code or settings
     con.execute("INSERT INTO raw.phone_numbers VALUES ('+7 495 000', 'k')")  # follows loads and the basis
-    assert loaded_tables_state(con, reads) == state
+    assert loaded_tables_states(con, reads) == {"model.stg_clients": state}
     con.execute("INSERT INTO raw.clients VALUES ('C1', 2)")  # a new load, even of a row seen before
-    assert loaded_tables_state(con, reads) != state
+    assert loaded_tables_states(con, reads) != {"model.stg_clients": state}
     con.execute("DROP TABLE staging.stg_clients")
     assert unchanged_since(con, tables, "b1") == {}  # a table someone dropped is built again
 
 
 def test_a_table_reading_a_raw_table_that_is_not_loaded_is_always_built(con):
     con.execute("CREATE TABLE raw._settings (name VARCHAR, value VARCHAR)")
-    assert loaded_tables_state(con, ["raw._settings"]) is None
+    assert loaded_tables_states(con, {"model.stg_settings": ["raw._settings"]}) == {}

@@ -32,6 +32,7 @@ from pipelines.build_state import (
     ensure_basis_table,
     incremental_basis,
     last_load,
+    loaded_tables_states,
     models_on_another_basis,
     record_basis,
     record_inputs,
@@ -174,7 +175,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
             if spark:
                 exchange = exchange_dir(Path(warehouse.path))
                 export_tables(con, exchange, source_tables(manifest))
-            states = unchanged.input_states(con, manifest, staging)
+            states = loaded_tables_states(con, staging)
             if not config.full_refresh:
                 left = unchanged.since_last_build(con, manifest, states, basis)
     full_refresh = config.full_refresh or spark or bool(why_whole)

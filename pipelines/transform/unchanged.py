@@ -21,7 +21,8 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
-from pipelines.build_state import loaded_tables_state, unchanged_since
+from pipelines.build_state import unchanged_since
+from pipelines.transform.spark_exchange import built_tables
 
 
 def _sources_read(manifest: Mapping[str, Any], uid: str) -> list[str] | None:
@@ -59,19 +60,11 @@ def candidates(manifest: Mapping[str, Any], selected: list[str]) -> dict[str, li
             del found[uid]
 
 
-def input_states(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any],
-                 found: dict[str, list[str]]) -> dict[str, str]:
-    """The state of the raw tables of each candidate now (those reading only loaded tables)."""
-    states = {uid: loaded_tables_state(con, sources) for uid, sources in found.items()}
-    return {uid: state for uid, state in states.items() if state is not None}
-
-
 def since_last_build(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any], states: dict[str, str],
                      basis: str) -> dict:
     """Those of the candidates with these input states last built from the same inputs on the same basis,
     with when that was."""
-    tables = {uid: (state, f"{manifest['nodes'][uid]['schema']}.{manifest['nodes'][uid]['alias']}")
-              for uid, state in states.items()}
+    tables = {uid: (state, ".".join(built_tables(manifest, [uid])[0])) for uid, state in states.items()}
     return unchanged_since(con, tables, basis)
 
 
