@@ -4,6 +4,7 @@ the real pipeline; and where the optional public data sets are (../shared/data, 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from pipelines.runner import run_refresh
 from pipelines.settings import REPO_ROOT, Settings
+from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 from tests.smtp_sink import SmtpSink
 
 # Tests land files and run at once: no waiting for files to stop changing (tests/test_landing.py tests that).
@@ -71,3 +73,14 @@ def sink(monkeypatch):
         monkeypatch.setenv("SALESFUNNEL_ALERT_TO", "sales-ops@example.com, analyst@example.com")
         monkeypatch.setenv("SALESFUNNEL_ALERT_FROM", "pipeline@example.com")
         yield server
+
+
+def dbt_test(selection: str, warehouse: Path, target: Path) -> subprocess.CompletedProcess:
+    """`dbt test --select selection` on the warehouse file, as a user runs it by hand (its output in
+    stdout; the target and log folder under `target`)."""
+    return subprocess.run(
+        [DBT_EXECUTABLE, "test", "--select", selection,
+         "--project-dir", str(dbt_project.project_dir), "--profiles-dir", str(dbt_project.profiles_dir),
+         "--target-path", str(target), "--log-path", str(target)],
+        env={**os.environ, "SALESFUNNEL_WAREHOUSE": str(warehouse), "SALESFUNNEL_DUCKDB_MEMORY": "1GB"},
+        capture_output=True, text=True)

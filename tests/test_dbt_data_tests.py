@@ -4,13 +4,12 @@ example: it passes on what the pipeline built and fails on each NULL planted, pe
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import duckdb
 
-from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
+from pipelines.transform.project import dbt_project, ensure_manifest
+from tests.conftest import dbt_test
 
 
 def test_required_columns_are_declared_one_way():
@@ -31,21 +30,15 @@ def test_not_null_columns_fails_on_each_planted_null(worked_run, worked_settings
     work = tmp_path / "warehouse.duckdb"
     shutil.copy(worked_settings.warehouse, work)
 
-    def dbt_test() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [DBT_EXECUTABLE, "test", "--select", "not_null_dim_clients not_null_fct_process_kpis",
-             "--project-dir", str(dbt_project.project_dir), "--profiles-dir", str(dbt_project.profiles_dir),
-             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target")],
-            env={**os.environ, "SALESFUNNEL_WAREHOUSE": str(work), "SALESFUNNEL_DUCKDB_MEMORY": "1GB"},
-            capture_output=True, text=True)
+    selection = "not_null_dim_clients not_null_fct_process_kpis"
 
-    passed = dbt_test()
+    passed = dbt_test(selection, work, tmp_path / "target")
     assert passed.returncode == 0, passed.stdout
     assert "PASS not_null_dim_clients" in passed.stdout
     with duckdb.connect(str(work)) as con:
         con.execute("UPDATE marts.dim_clients SET last_meeting_band = NULL WHERE client_id IN ('C01', 'C02')")
         con.execute("UPDATE marts.dim_clients SET client_id = NULL WHERE client_id = 'C03'")
-    failed = dbt_test()
+    failed = dbt_test(selection, work, tmp_path / "target")
     assert failed.returncode == 1
     assert "FAIL 3 not_null_dim_clients" in failed.stdout  # three NULL values in two columns
     assert "PASS not_null_fct_process_kpis" in failed.stdout

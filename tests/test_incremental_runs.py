@@ -6,9 +6,7 @@ demo data; tests/test_incremental_calls.py adds newer versions of calls and clie
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -22,9 +20,8 @@ from pipelines.demo.generator import write_demo_data
 from pipelines.runner import run_refresh
 from pipelines.schedules import REFRESH_JOB
 from pipelines.settings import Settings
-from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 from pipelines.warehouse_copies import work_path
-from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE
+from tests.conftest import WORKED_AS_OF, WORKED_EXAMPLE, dbt_test
 
 # The column that dates each row of a table; the others (employees, clients) arrive whole in the first
 # delivery: identifiers of a client not yet known are an ERROR by design (they block the entity marts).
@@ -270,15 +267,9 @@ def test_an_incremental_build_checks_the_keys_of_the_rows_it_wrote(tmp_path):
                                  "ESCAPE '\\'").fetchone()[0]
         con.execute("UPDATE raw._incremental_basis SET through_load = ?", [first_load])
 
-    def dbt_test() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [DBT_EXECUTABLE, "test", "--select", "int_funnel_events int_process_events stg_calls int_calls",
-             "--project-dir", str(dbt_project.project_dir), "--profiles-dir", str(dbt_project.profiles_dir),
-             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target")],
-            env={**os.environ, "SALESFUNNEL_WAREHOUSE": str(work), "SALESFUNNEL_DUCKDB_MEMORY": "1GB"},
-            capture_output=True, text=True)
+    selection = "int_funnel_events int_process_events stg_calls int_calls"
 
-    assert dbt_test().returncode == 0
+    assert dbt_test(selection, work, tmp_path / "target").returncode == 0
     with duckdb.connect(str(work)) as con:
         con.execute("""
             INSERT INTO intermediate.int_funnel_events
@@ -287,7 +278,7 @@ def test_an_incremental_build_checks_the_keys_of_the_rows_it_wrote(tmp_path):
             LIMIT 1""")
         con.execute("INSERT INTO staging.stg_calls SELECT * FROM staging.stg_calls WHERE load_id > ? LIMIT 1",
                     [first_load])
-    failed = dbt_test()
+    failed = dbt_test(selection, work, tmp_path / "target")
     assert failed.returncode == 1
     assert "FAIL 1 unique_combination_int_funnel_events_subject_type__subject_id" in failed.stdout
     assert "FAIL 1 unique_combination_stg_calls_call_id" in failed.stdout
