@@ -93,11 +93,13 @@ def _print_summary(warehouse: Path) -> None:
     from pipelines.warehouse_copies import connect_published
 
     with connect_published(warehouse) as con:
-        for table, rows_in, loaded, dup, quarantined, filtered in con.execute(
-            "SELECT table_name, sum(rows_in), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined), "
+        # Totals of every run so far: on a second night a table's rows would otherwise read as loaded again.
+        print("  rows of every file loaded so far (raw._load_ledger):")
+        for table, files, rows_in, loaded, dup, quarantined, filtered in con.execute(
+            "SELECT table_name, count(*), sum(rows_in), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined), "
             "sum(rows_filtered) FROM raw._load_ledger WHERE status = 'loaded' GROUP BY table_name ORDER BY table_name"
         ).fetchall():
-            print(f"  {table:<20} in {rows_in:>10,}  loaded {loaded:>10,}  duplicate {dup:>8,}  "
+            print(f"  {table:<20} files {files:>4,}  in {rows_in:>10,}  loaded {loaded:>10,}  duplicate {dup:>8,}  "
                   f"quarantined {quarantined:>8,}  filtered {filtered:>8,}")
         marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
                             "ORDER BY table_name").fetchall()

@@ -66,3 +66,28 @@ def test_run_refuses_a_range_of_days_to_rebuild_it_cannot_read(tmp_path, capsys,
     assert main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
                  "--rebuild-days", days]) == 2
     assert "--rebuild-days takes FROM:THROUGH" in capsys.readouterr().err
+
+
+def test_the_run_summary_gives_the_totals_of_every_file_loaded_so_far(tmp_path, capsys):
+    """On a second night a table's rows are those of both nights: the summary says so and counts the files."""
+    from pipelines.__main__ import _print_summary
+    from pipelines.ingest.loader import connect, load_landing
+    from pipelines.ingest.mappings import MappingSet, source_locations
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    landing.mkdir()
+    header = "call_id,started_at,direction,disposition\n"
+    (landing / "calls__night1.csv").write_text(header + "c1,2026-05-04 10:00:00,outbound,ANSWERED\n"
+                                               "c2,2026-05-04 11:00:00,outbound,BUSY\n")
+    (landing / "calls__night2.csv").write_text(header + "c3,2026-05-05 10:00:00,inbound,ANSWERED\n"
+                                               "c2,2026-05-04 11:00:00,outbound,BUSY\n")  # a duplicate
+    (landing / "calls__broken.csv").write_text("no,such,columns\n1,2,3\n")  # rejected: not counted
+    con = connect(warehouse, "Europe/Moscow")
+    load_landing(con, landing, MappingSet.load(source_locations([])))
+    con.close()
+    _print_summary(warehouse)
+    out = capsys.readouterr().out
+    assert "rows of every file loaded so far" in out
+    calls = next(line for line in out.splitlines() if line.split()[:1] == ["calls"])
+    assert calls.split() == ["calls", "files", "2", "in", "4", "loaded", "3", "duplicate", "1",
+                             "quarantined", "0", "filtered", "0"]
